@@ -1,0 +1,63 @@
+"""What every command shares: the consoles, and errors mapped to exit codes.
+
+Commands are thin: they parse, call the library, and let `run_guarded` turn
+a `ModelExportError` into one line on stderr and exit code 1 or 2. A
+traceback is shown only with `-v`.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+T = TypeVar("T")
+
+
+class State:
+    """Options given before the subcommand (`modelexport -v export ...`)."""
+
+    verbose: bool = False
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print `error: message` on stderr and return the Exit to raise."""
+    stderr_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def run_guarded(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call the library; map its errors (and Ctrl-C) to a one-line message and an exit code."""
+    from modelexport.errors import ModelExportError
+
+    try:
+        return func(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except ModelExportError as exc:
+        if State.verbose:
+            traceback.print_exc()
+        raise fail(str(exc), exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted (Ctrl-C); the run is recorded as cancelled", 1) from None
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary
+        if State.verbose:
+            traceback.print_exc()
+        hint = "" if State.verbose else " (run with -v for the traceback)"
+        raise fail(f"{type(exc).__name__}: {exc}{hint}", 1) from None
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

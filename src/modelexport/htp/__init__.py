@@ -1,0 +1,1 @@
+"""The hierarchy-preserving exporter: six steps from nn.Module to tagged ONNX."""
