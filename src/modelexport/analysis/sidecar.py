@@ -1,13 +1,12 @@
 """The sidecar `<stem>_htp_metadata.json`: where tags live when a model was exported `--clean`.
 
-The exporter's MetadataWriter owns this file's full schema; analysis reads only
-the parts it needs (`nodes` and `modules`) straight from the JSON, so it works
-on any file that follows the tagged-ONNX contract.
+The exporter's MetadataWriter owns this file and its schema, and
+`modelexport.monitor.metadata.load_metadata` checks that a file is one;
+analysis then keeps only the parts it needs (`nodes` and `modules`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,16 +52,11 @@ def sidecar_path_for(model_path: str | Path) -> Path:
 
 
 def read_sidecar(path: str | Path) -> Sidecar:
-    """Parse a sidecar; a missing or malformed file is a UsageError naming the file."""
+    """Parse a sidecar with the exporter's own reader; a bad file is a UsageError naming it."""
+    from modelexport.monitor.metadata import load_metadata
+
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"no such metadata file: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read metadata file {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"metadata file {path} is not a JSON object")
+    data = load_metadata(path)
     return Sidecar(path=path, nodes=_nodes(data.get("nodes"), path),
                    modules=_modules(data.get("modules"), path))
 
