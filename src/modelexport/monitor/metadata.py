@@ -120,8 +120,11 @@ def dump_metadata(document: dict[str, Any]) -> str:
 def write_metadata(path: str | os.PathLike[str], data: ExportData) -> Path:
     """Write the metadata of `data` to `path` atomically: all of it or nothing."""
     target = Path(path)
+    document = build_metadata(data)
     with atomic_open(target, "w") as handle:
-        handle.write(dump_metadata(build_metadata(data)))
+        # Streamed: a value that cannot be serialized fails mid-file, in the temporary file.
+        json.dump(document, handle, indent=2, ensure_ascii=False, allow_nan=False)
+        handle.write("\n")
     return target
 
 

@@ -1,0 +1,113 @@
+"""`ReportWriter`: the `<stem>_htp_export_report.txt` a person reads after the run.
+
+The report is the console's output made permanent and complete: the same
+renderables (`_render`), without colour, at a fixed width, followed by what
+the console leaves out because it is too long for a terminal: the step
+timings, the run's context, every module and every node. It is written once,
+atomically, when the run ends, whatever the run's status.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console, RenderableType
+from rich.table import Table
+
+from modelexport._atomic import atomic_open
+from modelexport.monitor import _render
+from modelexport.monitor.writer import StepAwareWriter
+from modelexport.steps import ExportData, Step
+
+#: Characters per line of the report; wide enough for module paths and tags.
+REPORT_WIDTH = 120
+
+
+def report_path_for(onnx_path: str | os.PathLike[str]) -> Path:
+    """Where an export puts its report: `<stem>_htp_export_report.txt` beside the .onnx."""
+    onnx = Path(onnx_path)
+    return onnx.with_name(f"{onnx.stem}_htp_export_report.txt")
+
+
+def plain_console(file: IO[str], width: int = REPORT_WIDTH) -> Console:
+    """A console that writes plain text: no colour, no control codes, fixed width."""
+    return Console(file=file, width=width, color_system=None, no_color=True,
+                   force_terminal=False, force_interactive=False, highlight=False,
+                   emoji=False, soft_wrap=False, markup=False, legacy_windows=False)
+
+
+def _context_table(data: ExportData) -> Table:
+    table = Table(title="Run", title_justify="left", show_edge=False, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    table.add_row("run id", data.run_id)
+    table.add_row("command", data.command)
+    table.add_row("status", data.status.value)
+    if data.error:
+        table.add_row("error", f"{data.error_type or 'error'}: {data.error}")
+    for key, value in data.options.items():
+        table.add_row(f"option {key}", str(value))
+    for key, value in data.environment.items():
+        table.add_row(key, str(value))
+    for kind, path in data.artifacts.items():
+        table.add_row(f"file {kind}", path)
+    return table
+
+
+def _plain(renderable: RenderableType, width: int) -> str:
+    buffer = io.StringIO()
+    plain_console(buffer, width).print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def report_sections(data: ExportData, width: int = REPORT_WIDTH) -> Iterator[str]:
+    """The report as text, one rendered piece at a time (the transcript, then the tables)."""
+    for renderable in _render.transcript(data):
+        yield _plain(renderable, width)
+    sections = (_render.step_timings(data), _context_table(data),
+                _render.module_table(data), _render.node_table(data))
+    for section in sections:
+        if section is not None:
+            yield "\n" + _plain(section, width)
+
+
+def write_report(file: IO[str], data: ExportData, width: int = REPORT_WIDTH) -> None:
+    """Stream the whole report into `file`."""
+    for chunk in report_sections(data, width):
+        file.write(chunk)
+
+
+class ReportWriter(StepAwareWriter):
+    """Writes the text report when the run ends; it reads everything from `ExportData`."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 width: int = REPORT_WIDTH) -> None:
+        super().__init__()
+        self._override = Path(path) if path is not None else None
+        self.width = width
+        self.path: Path | None = self._override
+        self.written = False
+
+    def _target(self, data: ExportData) -> Path:
+        if self._override is not None:
+            return self._override
+        if "report" in data.artifacts:
+            return Path(data.artifacts["report"])
+        return report_path_for(data.output_path)
+
+    def start(self, data: ExportData) -> None:
+        self.path = self._target(data)
+
+    def _write_default(self, export_step: Step, data: ExportData) -> int:
+        return 0
+
+    def finish(self, data: ExportData) -> None:
+        target = self._target(data)
+        self.path = target
+        with atomic_open(target, "w") as handle:
+            write_report(handle, data, self.width)
+        self.written = True
