@@ -37,11 +37,10 @@ def atomic_open(target: str | os.PathLike[str], mode: str = "w",
     """Open a temporary file for writing; it replaces `target` only if the block succeeds."""
     if "b" in mode:
         encoding = None
-    with atomic_path(target) as tmp:
-        with open(tmp, mode, encoding=encoding) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+    with atomic_path(target) as tmp, open(tmp, mode, encoding=encoding) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 
-class Step(str, Enum):
+class Step(StrEnum):
     """One stage of the pipeline, in the order a full run goes through them."""
 
     MODEL_PREP = "model_preparation"
@@ -51,7 +51,7 @@ EXPORT_STEPS: tuple[Step, ...] = (
 )
 
 
-class StepStatus(str, Enum):
+class StepStatus(StrEnum):
     """Where one step stands."""
 
     PENDING = "pending"
@@ -61,7 +61,7 @@ class StepStatus(str, Enum):
     SKIPPED = "skipped"
 
 
-class RunStatus(str, Enum):
+class RunStatus(StrEnum):
     """Where the whole run stands; `cancelled` is a Ctrl-C or SIGTERM."""
 
     RUNNING = "running"

@@ -52,7 +52,7 @@ def run_guarded(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise fail(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted (Ctrl-C); the run is recorded as cancelled", 1) from None
-    except Exception as exc:  # noqa: BLE001 - the CLI boundary
+    except Exception as exc:
         if State.verbose:
             traceback.print_exc()
         hint = "" if State.verbose else " (run with -v for the traceback)"

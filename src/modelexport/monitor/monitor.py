@@ -197,7 +197,7 @@ class ExportMonitor:
     def _call(self, writer: StepAwareWriter, method: str, *args: Any) -> None:
         try:
             getattr(writer, method)(*args)
-        except Exception as exc:  # noqa: BLE001 - a writer never stops the run
+        except Exception as exc:
             name = type(writer).__name__
             message = f"writer {name} failed in {method}: {type(exc).__name__}: {exc}; skipped"
             self.data.warnings.append(message)

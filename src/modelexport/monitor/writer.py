@@ -65,10 +65,10 @@ class StepAwareWriter(io.IOBase, ABC):
     def _write_default(self, export_step: Step, data: ExportData) -> int:
         """Handle a step that has no `@step` handler."""
 
-    def start(self, data: ExportData) -> None:  # noqa: B027 - optional hook
+    def start(self, data: ExportData) -> None:
         """Called once when the run begins, before any step."""
 
-    def finish(self, data: ExportData) -> None:  # noqa: B027 - optional hook
+    def finish(self, data: ExportData) -> None:
         """Called once when the run ends (completed, failed or cancelled), before close."""
 
     def flush(self) -> None:
@@ -80,7 +80,7 @@ class StepAwareWriter(io.IOBase, ABC):
             return
         try:
             self.flush()
-        except Exception:  # noqa: BLE001 - close must not raise
+        except Exception:
             pass
         finally:
             super().close()
