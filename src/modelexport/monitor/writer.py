@@ -9,6 +9,7 @@ dispatch is one dict lookup; steps without a handler go to `_write_default`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -78,11 +79,10 @@ class StepAwareWriter(io.IOBase, ABC):
         """Flush and release; never raises."""
         if self.closed:
             return
-        try:
+        with contextlib.suppress(Exception):
             self.flush()
-        except Exception:
-            pass
-        finally:
+        # IOBase.close flushes again (and re-raises); it still marks the writer closed.
+        with contextlib.suppress(Exception):
             super().close()
 
     def writable(self) -> bool:
