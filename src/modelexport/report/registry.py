@@ -4,7 +4,8 @@ The built-in modules register the same way a third-party package does, so
 adding a module never touches this file (pluggy's lesson). Each entry point
 names a `Module` class (instantiated with no arguments) or instance. A module
 is registered under its entry-point name; a second entry point with the same
-name is skipped with a warning, and so is one whose object does not satisfy the
+name is skipped with a warning (modelexport's own modules register first, so a
+plugin cannot shadow a built-in), and so is one whose object does not satisfy the
 protocol: a broken plugin must not stop a report.
 """
 
@@ -117,8 +118,11 @@ def discover(group: str = GROUP) -> ModuleRegistry:
 
 
 def _entry_points(group: str) -> list[EntryPoint]:
-    # The same distribution can be seen twice (an editable install and a build
-    # folder on sys.path); keep one copy of each identical entry point.
+    """The group's entry points, modelexport's own first so a plugin cannot shadow a built-in.
+
+    The same distribution can be seen twice (an editable install and a build
+    folder on sys.path); one copy of each identical entry point is kept.
+    """
     seen: set[tuple[str, str]] = set()
     unique = []
     for ep in entry_points(group=group):
@@ -126,12 +130,16 @@ def _entry_points(group: str) -> list[EntryPoint]:
             continue
         seen.add((ep.name, ep.value))
         unique.append(ep)
-    return unique
+    return sorted(unique, key=lambda ep: _dist_name(ep) != "modelexport")
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else "?"
 
 
 def _origin(ep: EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    return f"{dist.name if dist else '?'}: {ep.value}"
+    return f"{_dist_name(ep)}: {ep.value}"
 
 
 def _warn(message: str) -> None:

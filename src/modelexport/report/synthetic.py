@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,10 @@ def _model(layers: int, pad_per_layer: int) -> list[_Module]:
     return mods
 
 
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
+
+
 def _node_count(mods: list[_Module]) -> int:
     return sum(len(m.ops) + len(m.inferred_ops) for m in mods)
 
@@ -136,7 +141,8 @@ def write_synthetic_run(folder: str | os.PathLike[str], n_nodes: int = 300, *,
     def event(kind: str, **fields: Any) -> None:
         nonlocal seq
         seq += 1
-        events.append({"seq": seq, "time": round(t, 3), "run_id": run_id, "kind": kind,
+        events.append({"seq": seq, "time": _iso(t), "ts": round(t, 6), "run_id": run_id,
+                       "kind": kind,
                        "step": None, "status": None, "duration_s": None, "completed": None,
                        "total": None, "message": None, "error": None, "data": {}, **fields})
 
@@ -180,18 +186,20 @@ def write_synthetic_run(folder: str | os.PathLike[str], n_nodes: int = 300, *,
                            (f"{stem}_htp_metadata.json", "{}\n"),
                            (f"{stem}_htp_export_report.txt", "report\n")):
             (folder.parent / name).write_text(text)
-    coverage = {"total": len(nodes), "direct": sum(n["source"] == "direct" for n in nodes),
+    coverage = {"total_nodes": len(nodes), "direct": sum(n["source"] == "direct" for n in nodes),
                 "inferred": sum(n["source"] == "inferred" for n in nodes),
                 "root": sum(n["source"] == "root" for n in nodes)}
-    event("run_finished", status="failed" if failed else "completed",
-          error="RuntimeError: Failed to export the model with torch.export" if failed else None,
-          data={"elapsed_s": round(t - start, 3),
+    error = "RuntimeError: Failed to export the model with torch.export" if failed else None
+    event("run_finished", status="failed" if failed else "completed", error=error,
+          duration_s=round(t - start, 6),
+          data={"status": "failed" if failed else "completed", "error": error,
+                "elapsed_s": round(t - start, 3),
                 "artifacts": {} if failed else {
                     "onnx": f"{stem}.onnx", "metadata": f"{stem}_htp_metadata.json",
                     "report": f"{stem}_htp_export_report.txt"},
-                "model": {"name": model, "class_name": "BertModel", "modules": len(mods),
-                          "parameters": 22_713_216},
-                "coverage": {} if failed else coverage})
+                "model": {"model_name": model, "model_class": "BertModel",
+                          "total_modules": len(mods), "total_parameters": 22_713_216},
+                "coverage": dict.fromkeys(coverage) if failed else coverage})
 
     executed = {m.path for m in mods if m.class_name != "Dropout"}
     subtree: dict[str, int] = {}

@@ -8,6 +8,7 @@ both at the top level and under `data`, so a producer may put them either way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from modelexport.report.module import ModuleContext
@@ -42,7 +43,13 @@ class RunEvents:
 
     def get(self, key: str, default: Any = None) -> Any:
         """A `run_finished` figure, wherever the producer put it."""
-        return self.finished_data.get(key, default)
+        value = self.finished_data.get(key)
+        return default if value is None else value
+
+    def model(self) -> dict[str, Any]:
+        """The model summary of `run_finished`, with the exporter's key names."""
+        model = self.get("model", {})
+        return model if isinstance(model, dict) else {}
 
 
 def _field(record: dict[str, Any], key: str) -> Any:
@@ -50,6 +57,21 @@ def _field(record: dict[str, Any], key: str) -> Any:
     if value is None and isinstance(record.get("data"), dict):
         value = record["data"].get(key)
     return value
+
+
+def event_time(record: dict[str, Any]) -> float | None:
+    """Epoch seconds of a record: `ts`, else a numeric `time`, else an ISO 8601 `time`."""
+    for key in ("ts", "time"):
+        value = record.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    value = record.get("time")
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
 
 
 def read_events(ctx: ModuleContext) -> RunEvents:
@@ -60,7 +82,7 @@ def read_events(ctx: ModuleContext) -> RunEvents:
     for rec in ctx.records("events"):
         run.count += 1
         kind = rec.get("kind")
-        when = rec.get("time")
+        when = event_time(rec)
         if kind == "run_started":
             run.started = when
             run.status = "running"
@@ -70,8 +92,9 @@ def read_events(ctx: ModuleContext) -> RunEvents:
             run.error = _field(rec, "error")
             data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
             run.finished_data = {**{k: v for k, v in rec.items() if k not in (
-                "seq", "time", "run_id", "kind", "data")}, **data}
-            run.elapsed_s = _field(rec, "elapsed_s") or _field(rec, "elapsed")
+                "seq", "time", "ts", "run_id", "kind", "data") and v is not None}, **data}
+            run.elapsed_s = (_field(rec, "elapsed_s") or _field(rec, "elapsed")
+                             or rec.get("duration_s"))
         elif kind and kind.startswith("step_") and rec.get("step"):
             state = run.steps.setdefault(rec["step"], StepState(rec["step"]))
             if kind == "step_started":
@@ -89,6 +112,8 @@ def read_events(ctx: ModuleContext) -> RunEvents:
                 state.error = rec.get("error")
                 if isinstance(rec.get("data"), dict):
                     state.data = rec["data"]
+    if run.status == "completed" and any(s.status == "failed" for s in run.steps.values()):
+        run.status = "failed"  # a failed step outranks a final status that says otherwise
     if run.elapsed_s is None and run.started is not None and run.finished is not None:
         run.elapsed_s = run.finished - run.started
     return run

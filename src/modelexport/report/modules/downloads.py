@@ -16,6 +16,8 @@ from modelexport.report.module import IndexEntry, Loading, ModuleContext, Module
 from modelexport.report.modules._events import read_events
 
 _LABELS = {"onnx": "ONNX model", "metadata": "Metadata (JSON)", "report": "Text report"}
+_NOT_FILES = {"run_dir", "html_report"}
+"""Artifacts that are folders or this report itself: not offered for download."""
 
 
 class DownloadsModule:
@@ -44,11 +46,11 @@ def _artifacts(ctx: ModuleContext) -> list[tuple[str, Path]]:
     given: Any = read_events(ctx).get("artifacts") if ctx.has("events") else None
     items: list[tuple[str, str]] = []
     if isinstance(given, dict):
-        items = [(str(k), str(v)) for k, v in given.items() if v]
+        items = [(str(k), str(v)) for k, v in given.items() if v and k not in _NOT_FILES]
     elif isinstance(given, list):
         items = [(Path(str(v)).name, str(v)) for v in given if v]
     output = ctx.manifest.source.get("output")
-    if output:
+    if output and not items:
         items.append(("onnx", str(output)))
     for key, raw in items:
         path = _locate(ctx.run_dir, raw)

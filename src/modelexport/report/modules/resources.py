@@ -11,7 +11,7 @@ from typing import Any
 
 from modelexport.report.html import esc, fmt_bytes, fmt_seconds
 from modelexport.report.module import IndexEntry, Loading, ModuleContext, ModuleOutput
-from modelexport.report.modules._events import read_events
+from modelexport.report.modules._events import event_time, read_events
 
 MAX_POINTS = 1500
 """Samples drawn per line; longer runs are thinned evenly."""
@@ -31,7 +31,11 @@ class ResourcesModule:
     order = 40
 
     def render(self, ctx: ModuleContext) -> ModuleOutput:
-        samples = [s for s in ctx.records("resources") if isinstance(s.get("time"), int | float)]
+        samples = []
+        for s in ctx.records("resources"):
+            when = event_time(s)
+            if when is not None:
+                samples.append({**s, "time": when})
         if not samples:
             return ModuleOutput([IndexEntry(html='<p class="muted">No resource samples.</p>')])
         samples.sort(key=lambda s: s["time"])

@@ -36,16 +36,16 @@ class SummaryModule:
 
 def _overview(ctx: ModuleContext, run: RunEvents) -> str:
     source = ctx.manifest.source
-    model = run.get("model") if isinstance(run.get("model"), dict) else {}
-    rows = [("Model", source.get("model") or model.get("name")),
+    model = run.model()
+    params = model.get("total_parameters")
+    rows = [("Model", source.get("model") or model.get("model_name")),
             ("Status", Raw(str(badge(run.status, run.status)))),
             ("Run id", source.get("run_id")),
             ("Command", Raw(f"<code>{esc(source.get('command'))}</code>")
              if source.get("command") else None),
             ("Output", source.get("output")),
-            ("Model class", model.get("class_name")),
-            ("Parameters", f"{model['parameters']:,}" if isinstance(
-                model.get("parameters"), int) else None),
+            ("Model class", model.get("model_class")),
+            ("Parameters", f"{params:,}" if isinstance(params, int) else None),
             ("Elapsed", fmt_seconds(run.elapsed_s) if run.elapsed_s else None)]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{v if isinstance(v, Raw) else esc(v)}</dd>"
                     for k, v in rows if v not in (None, ""))
@@ -72,20 +72,23 @@ def _coverage(ctx: ModuleContext, run: RunEvents) -> dict[str, int]:
             counts[source] = counts.get(source, 0) + 1
         return counts
     given = run.get("coverage")
-    return {k: int(v) for k, v in given.items() if isinstance(v, int | float)} if isinstance(
-        given, dict) else {}
+    if not isinstance(given, dict) or given.get("total_nodes") is None:
+        return {}
+    return {"total": int(given["total_nodes"]),
+            **{k: int(given[k]) for k in ("direct", "inferred", "root")
+               if isinstance(given.get(k), int | float)}}
 
 
 def _cards(run: RunEvents, coverage: dict[str, int]) -> str:
-    model = run.get("model") if isinstance(run.get("model"), dict) else {}
+    modules = run.model().get("total_modules")
     cards: list[tuple[Any, str]] = [
         (fmt_seconds(run.elapsed_s) if run.elapsed_s else "–", "elapsed"),
         (f"{coverage.get('total', 0):,}" if coverage else "–", "ONNX nodes"),
         (pct(coverage.get("direct", 0), coverage.get("total", 0)) if coverage else "–",
          "tagged directly"),
     ]
-    if model.get("modules"):
-        cards.append((f"{model['modules']:,}", "modules"))
+    if isinstance(modules, int):
+        cards.append((f"{modules:,}", "modules"))
     return '<div class="cards">' + "".join(
         f'<div class="card"><div class="v">{esc(v)}</div><div class="l">{esc(label)}</div></div>'
         for v, label in cards) + "</div>"
