@@ -135,6 +135,7 @@ class HybridStore(Store):
 
     def delete_runs_before(self, before: float) -> int:
         self.local.delete_runs_before(before)
+        self.flush(self._close_timeout_s)  # queued rows of those runs must not land afterwards
         return self.backend.delete_runs_before(before)
 
     # ------------------------------------------------------------ backlog state

@@ -264,8 +264,10 @@ class Tracker:
                 rec.error = error
             elif state == State.SKIPPED:
                 rec.message = error
-            if state == State.COMPLETED and rec.total:
-                rec.completed = max(rec.completed, rec.total)
+            if state == State.COMPLETED:
+                rec.message = None
+                if rec.total:
+                    rec.completed = max(rec.completed, rec.total)
             self._running.pop(id(node), None)
             self._emit(node, _TERMINAL_KIND[state])
             if node.parent is None:
