@@ -110,9 +110,12 @@ def read_events(ctx: ModuleContext) -> RunEvents:
                     state.duration_s = when - state.started
                 state.message = rec.get("message") or state.message
                 state.error = rec.get("error")
+                if state.status == "completed" and state.error:
+                    state.status = "failed"  # an error recorded means the step did not succeed
                 if isinstance(rec.get("data"), dict):
                     state.data = rec["data"]
-    if run.status == "completed" and any(s.status == "failed" for s in run.steps.values()):
+    if run.status == "completed" and (run.error or any(
+            s.status == "failed" for s in run.steps.values())):
         run.status = "failed"  # a failed step outranks a final status that says otherwise
     if run.elapsed_s is None and run.started is not None and run.finished is not None:
         run.elapsed_s = run.finished - run.started
