@@ -1,17 +1,14 @@
-"""Tagged models for the analysis tests, exported once per session.
+"""Tagged models for the analysis tests, exported once per session by modelexport itself.
 
-Until the project's own exporter lands, the fixture tags a plain
-`torch.onnx.export(dynamo=True)` export itself: each node's module path is the
-last module in its `pkg.torch.onnx.name_scopes`, and its tag follows the rule
-in ARCHITECTURE.md. The model has a ModuleList, a submodule shared by both
-layers, and a submodule that never runs.
+The model has a ModuleList, a LayerNorm shared by both layers, and a
+submodule that never runs, so the tree has containers, a module reached by
+two paths, and a module with no nodes.
 """
 
 from __future__ import annotations
 
-import ast
 import copy
-import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -67,96 +64,54 @@ def _model():
     return TinyEncoder().eval()
 
 
-def module_tags(root) -> dict[str, tuple[str, str]]:
-    """path -> (tag, class name) by the ARCHITECTURE.md rule, shared modules at every path."""
-    tags = {"": (f"/{type(root).__name__}", type(root).__name__)}
-    for path, module in root.named_modules(remove_duplicate=False):
-        children = list(module.named_children())
-        for name, child in children:
-            cls = type(child).__name__
-            same = sum(1 for _, other in children if type(other) is type(child))
-            segment = cls if same == 1 else f"{cls}.{name}"
-            tags[f"{path}.{name}" if path else name] = (f"{tags[path][0]}/{segment}", cls)
-    return tags
-
-
-def tag_nodes(model, tags: dict[str, tuple[str, str]]) -> None:
-    """Replace the exporter's node metadata with `hierarchy_tag` and `module_path`."""
-    for node in model.graph.node:
-        props = {p.key: p.value for p in node.metadata_props}
-        scopes = ast.literal_eval(props.get("pkg.torch.onnx.name_scopes", "['']"))
-        path = scopes[-2] if len(scopes) >= 2 else ""
-        del node.metadata_props[:]
-        for key, value in (("hierarchy_tag", tags[path][0]), ("module_path", path)):
-            entry = node.metadata_props.add()
-            entry.key, entry.value = key, value
-
-
-def write_sidecar(onnx_path: Path, model, tags: dict[str, tuple[str, str]]) -> Path:
-    """Write the sidecar the exporter would, then strip the node metadata (`--clean`)."""
-    nodes = {}
-    for node in model.graph.node:
-        props = {p.key: p.value for p in node.metadata_props}
-        nodes[node.name] = {"op_type": node.op_type, "tag": props["hierarchy_tag"],
-                            "module_path": props["module_path"], "source": "direct"}
-    modules = [{"path": path, "class_name": cls, "tag": tag,
-                "parent": None if not path else path.rpartition(".")[0],
-                "parameter_count": 0} for path, (tag, cls) in tags.items()]
-    path = sidecar_path_for(onnx_path)
-    path.write_text(json.dumps({"schema_version": 1, "nodes": nodes,
-                                       "modules": modules}), encoding="utf-8")
-    return path
+def _retag(node, module_path: str, tag: str) -> None:
+    for key, value in (("hierarchy_tag", tag), ("module_path", module_path)):
+        entry = node.metadata_props.add()
+        entry.key, entry.value = key, value
 
 
 @pytest.fixture(scope="session")
-def exported(tmp_path_factory: pytest.TempPathFactory):
-    """The tiny encoder exported by torch.onnx (dynamo) and tagged: (ModelProto, tags)."""
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The variants every test reads: tagged, clean + sidecar, external data, changed, untagged.
+
+    `tagged` and `clean` are real `modelexport.export` runs (the second with
+    `clean=True`); the others are derived from `tagged` without re-exporting.
+    """
     import onnx
     import torch
-
-    model = _model()
-    folder = tmp_path_factory.mktemp("export")
-    raw = folder / "raw.onnx"
-    ids = torch.randint(0, VOCAB, (BATCH, SEQ), generator=torch.Generator().manual_seed(1))
-    torch.onnx.export(model, (ids,), str(raw), dynamo=True, verbose=False)
-    proto = onnx.load(str(raw))
-    tags = module_tags(model)
-    tag_nodes(proto, tags)
-    return proto, tags
-
-
-@pytest.fixture(scope="session")
-def models(exported, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The variants every test reads: tagged, clean + sidecar, external data, changed, untagged."""
-    import onnx
     from onnx import helper
 
-    proto, tags = exported
+    import modelexport
+
+    model = _model()
+    ids = torch.randint(0, VOCAB, (BATCH, SEQ), generator=torch.Generator().manual_seed(1))
     folder = tmp_path_factory.mktemp("models")
-    paths = {name: folder / f"{name}.onnx" for name in
-             ("tagged", "clean", "external", "changed", "untagged")}
-    onnx.save(proto, str(paths["tagged"]))
+    paths = {name: folder / f"{name}.onnx" for name in ("tagged", "clean")}
+    for name, clean in (("tagged", False), ("clean", True)):
+        modelexport.export(model, paths[name], example_inputs=(ids,), clean=clean, quiet=True,
+                           progress=False)
+    proto = onnx.load(str(paths["tagged"]))
 
-    clean = copy.deepcopy(proto)
-    write_sidecar(paths["clean"], clean, tags)
-    for node in clean.graph.node:
-        del node.metadata_props[:]
-    onnx.save(clean, str(paths["clean"]))
-
+    derived = tmp_path_factory.mktemp("derived")
+    paths |= {name: derived / f"{name}.onnx" for name in ("external", "changed", "untagged")}
     onnx.save(proto, str(paths["external"]), save_as_external_data=True,
               location="external.onnx.data", size_threshold=0)
 
     changed = copy.deepcopy(proto)
-    head_out = changed.graph.output[0].name
-    extra = helper.make_node("Identity", [head_out], ["changed_out"], name="node_extra")
-    for key, value in (("hierarchy_tag", tags["head"][0]), ("module_path", "head")):
-        entry = extra.metadata_props.add()
-        entry.key, entry.value = key, value
+    head = next(n for n in changed.graph.node
+                if any(p.key == "module_path" and p.value == "head" for p in n.metadata_props))
+    head_tag = next(p.value for p in head.metadata_props if p.key == "hierarchy_tag")
+    extra = helper.make_node("Identity", [changed.graph.output[0].name], ["changed_out"],
+                             name="node_extra")
+    _retag(extra, "head", head_tag)
     changed.graph.node.append(extra)
     changed.graph.output[0].name = "changed_out"
     onnx.save(changed, str(paths["changed"]))
+    shutil.copy(sidecar_path_for(paths["tagged"]), sidecar_path_for(paths["changed"]))
 
-    untagged = copy.deepcopy(clean)
+    untagged = copy.deepcopy(proto)
+    for node in untagged.graph.node:
+        del node.metadata_props[:]
     onnx.save(untagged, str(paths["untagged"]))
     return paths
 
