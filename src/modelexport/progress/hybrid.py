@@ -69,6 +69,7 @@ class HybridStore(Store):
         """Operations dropped because the backend rejected them as malformed (never retryable)."""
         self.left_behind: Path | None = None
         """The spill file still holding writes after close(), when the backend stayed away."""
+        self._replay_orphans()
         self._thread = threading.Thread(target=self._drain_loop, name="modelexport-hybrid",
                                         daemon=True)
         self._thread.start()
@@ -145,6 +146,12 @@ class HybridStore(Store):
         with self._cond:
             return len(self._pending) + self._spill_count + (1 if self._busy else 0)
 
+    @property
+    def spilled(self) -> int:
+        """Operations waiting in the spill file (the part of the backlog not in memory)."""
+        with self._cond:
+            return self._spill_count
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the backend holds every write; False if `timeout` ran out first."""
         with self._cond:
@@ -171,7 +178,6 @@ class HybridStore(Store):
 
     # ------------------------------------------------------------ the drainer
     def _drain_loop(self) -> None:
-        self._replay_orphans()
         while True:
             with self._cond:
                 self._cond.wait_for(
