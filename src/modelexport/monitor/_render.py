@@ -324,7 +324,7 @@ def module_table(data: ExportData) -> Table | None:
     for name, justify in (("path", "left"), ("class", "left"), ("tag", "left"),
                           ("executed", "left"), ("calls", "right"), ("params", "right"),
                           ("direct", "right"), ("subtree", "right")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for module in data.hierarchy.modules:
         c = counts[module.path]
         table.add_row(module.path or "(root)", module.class_name, module.tag,
@@ -341,7 +341,7 @@ def node_table(data: ExportData) -> Table | None:
                   show_edge=False)
     table.add_column("#", justify="right")
     for name in ("node", "op", "module path", "source"):
-        table.add_column(name, overflow="fold")
+        table.add_column(name, no_wrap=True)
     for i, node in enumerate(data.node_tagging.nodes):
         table.add_row(str(i), node.name, node.op_type, node.module_path or "(root)", node.source)
     return table

@@ -25,6 +25,8 @@ from modelexport.steps import ExportData, Step
 
 #: Characters per line of the report; wide enough for module paths and tags.
 REPORT_WIDTH = 120
+#: Width for the complete module and node tables: never wrap a row.
+UNBOUNDED_WIDTH = 10_000
 
 
 def report_path_for(onnx_path: str | os.PathLike[str]) -> Path:
@@ -68,11 +70,14 @@ def report_sections(data: ExportData, width: int = REPORT_WIDTH) -> Iterator[str
     """The report as text, one rendered piece at a time (the transcript, then the tables)."""
     for renderable in _render.transcript(data):
         yield _plain(renderable, width)
-    sections = (_render.step_timings(data), _context_table(data),
-                _render.module_table(data), _render.node_table(data))
-    for section in sections:
+    # Built one at a time, so a huge node table is never held beside the others. The
+    # complete tables get one row per line, as wide as their longest row, so they grep well.
+    builders = ((_render.step_timings, width), (_context_table, width),
+                (_render.module_table, UNBOUNDED_WIDTH), (_render.node_table, UNBOUNDED_WIDTH))
+    for build, section_width in builders:
+        section = build(data)
         if section is not None:
-            yield "\n" + _plain(section, width)
+            yield "\n" + _plain(section, section_width)
 
 
 def write_report(file: IO[str], data: ExportData, width: int = REPORT_WIDTH) -> None:
