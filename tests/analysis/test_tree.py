@@ -49,3 +49,11 @@ def test_parent_path():
     assert parent_path("") is None
     assert parent_path("embed") == ""
     assert parent_path("encoder.layer.0") == "encoder.layer"
+
+
+def test_containers_get_tags_implied_by_their_children(models):
+    """Without a sidecar, a container's tag and class come from a child's tag prefix."""
+    tree = load_tree(models["external"])  # embedded tags, no sidecar beside it
+    assert tree.source == "node metadata"
+    assert tree.modules["layer"].class_name == "ModuleList"
+    assert tree.modules["layer.0.ff"].tag == load_tree(models["clean"]).modules["layer.0.ff"].tag

@@ -117,6 +117,7 @@ def build_tree(tagged: TaggedGraph) -> ModuleTree:
         if module.class_name is None:
             module.class_name = _class_from_tag(module.tag)
 
+    _tags_from_descendants(modules)
     for module in sorted(modules.values(), key=lambda m: -m.depth):
         module.subtree_nodes += module.direct_nodes
         module.subtree_ops.update(module.direct_ops)
@@ -132,6 +133,22 @@ def build_tree(tagged: TaggedGraph) -> ModuleTree:
                       total_nodes=len(tagged.nodes), untagged_nodes=tagged.untagged,
                       modules={m.path: m for m in sorted(modules.values(),
                                                          key=lambda m: order[m.path])})
+
+
+def _tags_from_descendants(modules: dict[str, ModuleStats]) -> None:
+    """Give containers without nodes (and without a sidecar) the tag their children imply.
+
+    Only when a child's tag has one segment per path segment is its prefix
+    known to be the parent's tag; a tag that skips a level teaches nothing.
+    """
+    for module in sorted(modules.values(), key=lambda m: -m.depth):
+        if module.parent is None or module.tag is None:
+            continue
+        segments = module.tag.rstrip("/").split("/")[1:]
+        parent = modules[module.parent]
+        if parent.tag is None and len(segments) == module.depth + 1:
+            parent.tag = "/" + "/".join(segments[:-1])
+            parent.class_name = parent.class_name or _class_from_tag(parent.tag)
 
 
 def _class_from_tag(tag: str | None) -> str | None:
