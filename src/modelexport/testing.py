@@ -110,16 +110,17 @@ def _layer_modules(i: int) -> list[tuple[str, str, int]]:
     ]
 
 
-#: (path, class, own parameters) in first-execution order; `embeddings.dropout` never runs.
+#: (path, class, own parameters) in `named_modules()` order, as the exporter lists them.
 _MODULE_TABLE: list[tuple[str, str, int]] = [
     ("", "BertModel", 0),
     ("embeddings", "BertEmbeddings", 0),
     ("embeddings.word_embeddings", "Embedding", _VOCAB * _HIDDEN),
-    ("embeddings.token_type_embeddings", "Embedding", 2 * _HIDDEN),
     ("embeddings.position_embeddings", "Embedding", _MAX_POS * _HIDDEN),
+    ("embeddings.token_type_embeddings", "Embedding", 2 * _HIDDEN),
     ("embeddings.LayerNorm", "LayerNorm", 2 * _HIDDEN),
     ("embeddings.dropout", "Dropout", 0),
     ("encoder", "BertEncoder", 0),
+    ("encoder.layer", "ModuleList", 0),
     *_layer_modules(0),
     *_layer_modules(1),
     ("pooler", "BertPooler", 0),
@@ -127,12 +128,16 @@ _MODULE_TABLE: list[tuple[str, str, int]] = [
     ("pooler.activation", "Tanh", 0),
 ]
 
-#: The module the sample's forward never calls (kept in the tree, marked not executed).
-UNEXECUTED_MODULE = "embeddings.dropout"
+#: The module the sample's forward never calls: a ModuleList is iterated, never called.
+UNEXECUTED_MODULE = "encoder.layer"
+
+#: BertEmbeddings.forward looks up token types before positions: first-call order
+#: differs from definition order, as in the real model.
+_CALLED_EARLY = ("embeddings.token_type_embeddings", "embeddings.position_embeddings")
 
 
 def _parent(path: str, known: set[str]) -> str | None:
-    """The nearest listed ancestor; containers such as ModuleList are not listed."""
+    """The nearest listed ancestor (the dotted parent, for every module listed here)."""
     if path == "":
         return None
     parts = path.split(".")
@@ -166,18 +171,16 @@ def sample_modules() -> list[ModuleInfo]:
         segment = f"{cls}.{path.rsplit('.', 1)[-1]}" if shared else cls
         tags[path] = f"{tags[parent]}/{segment}"
 
-    modules: list[ModuleInfo] = []
-    order = 0
-    for path, cls, params in _MODULE_TABLE:
-        executed = path != UNEXECUTED_MODULE
-        modules.append(ModuleInfo(
-            path=path, class_name=cls, tag=tags[path], parent=parents[path],
-            parameter_count=params,
-            execution_order=order if executed else None,
-            call_count=1 if executed else 0,
-        ))
-        order += executed
-    return modules
+    called = [path for path, _, _ in _MODULE_TABLE if path != UNEXECUTED_MODULE]
+    first, second = (called.index(p) for p in _CALLED_EARLY)
+    called[first], called[second] = called[second], called[first]
+    order = {path: i for i, path in enumerate(called)}
+    return [
+        ModuleInfo(path=path, class_name=cls, tag=tags[path], parent=parents[path],
+                   parameter_count=params, execution_order=order.get(path),
+                   call_count=1 if path in order else 0)
+        for path, cls, params in _MODULE_TABLE
+    ]
 
 
 class _NodeBuilder:

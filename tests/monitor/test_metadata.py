@@ -41,11 +41,11 @@ def test_completed_run_is_valid_and_complete(replay, tmp_path: Path) -> None:
     assert context["status"] == "completed" and context["error"] is None
     assert context["started_at"] == "2025-11-23T06:00:00.000Z"
     assert context["elapsed_s"] == pytest.approx(data.elapsed_s)
-    assert len(document["modules"]) == len(data.hierarchy.modules) == 41
+    assert len(document["modules"]) == len(data.hierarchy.modules) == 42
     assert len(document["nodes"]) == data.node_tagging.total_nodes == 46
     assert document["nodes"]["node_MatMul_9"] == {
         "op_type": "MatMul", "module_path": "encoder.layer.0.attention.self.query",
-        "tag": "/BertModel/BertEncoder/BertLayer.0/BertAttention/BertSelfAttention/Linear.query",
+        "tag": "/BertModel/BertEncoder/ModuleList/BertLayer.0/BertAttention/BertSelfAttention/Linear.query",
         "source": "direct"}
     assert list(document["steps"]) == [s.value for s in EXPORT_STEPS]
     assert document["steps"]["onnx_export"]["duration_s"] == pytest.approx(3.65)
@@ -62,8 +62,8 @@ def test_module_entries_carry_node_counts(sample: ExportData) -> None:
     modules = {m["path"]: m for m in build_metadata(sample)["modules"]}
     assert modules["encoder.layer.0.attention.self"]["direct_nodes"] == 6
     assert modules["encoder.layer.0.attention.self"]["subtree_nodes"] == 9
-    assert modules["embeddings.dropout"]["executed"] is False
-    assert modules["embeddings.dropout"]["execution_order"] is None
+    assert modules["encoder.layer"]["executed"] is False
+    assert modules["encoder.layer"]["execution_order"] is None
     assert sum(m["direct_nodes"] for m in modules.values()) == 46
 
 

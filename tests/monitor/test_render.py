@@ -39,7 +39,7 @@ def test_small_tree_is_drawn_whole() -> None:
     """A tree within the line budget shows every module and no '… more' line."""
     data = sample_export_data()
     text = text_of(render.module_tree(data, max_lines=100))
-    assert len(text.splitlines()) == 41
+    assert len(text.splitlines()) == 42
     assert "more" not in text
 
 

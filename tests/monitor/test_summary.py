@@ -20,7 +20,7 @@ def test_subtree_counts_add_up_through_the_tree() -> None:
 def test_counts_before_tagging_are_zero() -> None:
     """Before node tagging every module is listed with zero nodes."""
     counts = summary.module_counts(sample_export_data(failed_at=Step.NODE_TAGGING))
-    assert len(counts) == 41
+    assert len(counts) == 42
     assert all(c.direct == 0 and c.subtree == 0 for c in counts.values())
 
 
@@ -28,7 +28,7 @@ def test_statistics_before_tagging_have_null_ratios() -> None:
     """Coverage is null, not 100%, when nothing was tagged."""
     stats = summary.statistics(sample_export_data(failed_at=Step.ONNX_EXPORT))
     assert stats["coverage"] is None and stats["total_nodes"] == 0
-    assert stats["total_modules"] == 41 and stats["executed_modules"] == 40
+    assert stats["total_modules"] == 42 and stats["executed_modules"] == 41
 
 
 def test_iso_times_are_utc_with_milliseconds() -> None:
@@ -52,7 +52,7 @@ def test_one_line_summaries_name_what_each_step_made() -> None:
     """Each step's one-line summary carries its key figure."""
     data = sample_export_data()
     assert summary.one_line(Step.HIERARCHY, data) == \
-        "41 modules, 40 executed, 40 forward calls"
+        "42 modules, 41 executed, 41 forward calls"
     assert summary.one_line(Step.NODE_TAGGING, data) == \
         "46 nodes: 41 direct, 3 inferred, 2 root (95.7% below the root)"
     failed = sample_export_data(failed_at=Step.INPUT_GEN)

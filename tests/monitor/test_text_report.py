@@ -37,11 +37,11 @@ def test_report_lists_every_module_and_node(replay, tmp_path: Path) -> None:
     """The module table has a row per module; the node mapping a row per node."""
     data = replay([ReportWriter()])
     text = report_text(tmp_path)
-    modules = text[text.index("Modules (41)"):text.index("Node mapping (46)")]
+    modules = text[text.index("Modules (42)"):text.index("Node mapping (46)")]
     for module in data.hierarchy.modules:
         assert re.search(rf"^ {re.escape(module.path or '(root)')} +│ {module.class_name} ",
                          modules, re.M), module.path
-    assert re.search(r"^ embeddings\.dropout .*│ no .*│ +0 │ +0$", modules, re.M)
+    assert re.search(r"^ encoder\.layer .*│ no .*│ +0 │ +34$", modules, re.M)
     nodes = text[text.index("Node mapping (46)"):]
     for node in data.node_tagging.nodes:
         assert re.search(rf"│ {node.name} +│ {node.op_type} +│ "
@@ -55,7 +55,7 @@ def test_report_is_plain_text_at_a_fixed_width(replay, tmp_path: Path) -> None:
     text = report_text(tmp_path)
     assert not ANSI.search(text)
     assert all(line == line.rstrip() for line in text.splitlines())
-    console_part = text[:text.index("Modules (41)")]
+    console_part = text[:text.index("Modules (42)")]
     assert all(len(line) <= REPORT_WIDTH for line in console_part.splitlines())
 
 
@@ -78,7 +78,7 @@ def test_failed_report_names_the_failure(replay, tmp_path: Path) -> None:
     assert ("✗ Export failed at [5/6] Node tagging: ModelExportError: node tagging failed: "
             "graph has a cycle") in text
     assert re.search(r"\[6/6\] Tag injection +│ pending", text)
-    assert "Modules (41)" in text and "Node mapping" not in text
+    assert "Modules (42)" in text and "Node mapping" not in text
 
 
 def test_report_failure_mid_write_leaves_the_old_file(sample: ExportData, tmp_path: Path,
@@ -96,7 +96,7 @@ def test_report_failure_mid_write_leaves_the_old_file(sample: ExportData, tmp_pa
     partial = io.StringIO()
     with pytest.raises(RuntimeError):
         write_report(partial, sample)
-    assert "Modules (41)" in partial.getvalue()  # it did die mid-report
+    assert "Modules (42)" in partial.getvalue()  # it did die mid-report
     with pytest.raises(RuntimeError):
         ReportWriter().finish(sample)
     assert target.read_text() == before
