@@ -44,7 +44,7 @@ def test_a_run_maps_to_pipeline_phase_and_steps(tmp_path: Path) -> None:
                        total_modules=1, total_parameters=1)
         monitor.skip(Step.INPUT_GEN, "inputs given")
         phase = next(n for n in store.nodes("run1") if n.node_id == "export")
-        assert phase.percent == pytest.approx(100 * 2 / 6)  # 2 of the 6 export steps
+        assert phase.percent == pytest.approx(100 * 2 / 6, abs=0.01)  # 2 of the 6 export steps
     run = store.get_run("run1")
     assert run is not None
     assert (run.name, run.command, run.status, run.host, run.pid) == (
