@@ -41,7 +41,7 @@ def test_outside_constants_are_folded_in(graph):
 def test_outputs_are_values_read_outside(graph):
     """A value read by an unselected node, or a graph output, is an output; internal ones are not."""
     assert find_boundary(graph, [1, 2]).outputs == ["r"]
-    assert find_boundary(graph, [2, 3]).outputs == ["r", "y"]
+    assert find_boundary(graph, [2, 3]).outputs == ["y", "r"]  # graph outputs first
 
 
 def test_initializers_are_not_inputs(graph):
@@ -56,3 +56,10 @@ def test_in_module_matches_the_module_and_below():
     assert not in_module("layer.10", "layer.1")
     assert in_module("anything", "")
     assert not in_module(None, "")
+
+
+def test_model_inputs_and_outputs_keep_the_models_order(graph):
+    """Cutting the whole graph gives back the model's own inputs and outputs, in order."""
+    cut = find_boundary(graph, range(len(graph.node)))
+    assert cut.inputs == [i.name for i in graph.input]
+    assert cut.outputs == [o.name for o in graph.output]

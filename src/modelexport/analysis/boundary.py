@@ -24,7 +24,9 @@ class Boundary:
     nodes: list[int]
     """Indices of the selected nodes, folded Constants included, in graph order."""
     inputs: list[str]
+    """Graph inputs in the model's order, then other values in order of first use."""
     outputs: list[str]
+    """Graph outputs in the model's order, then other values in the order they are made."""
     folded_constants: int
 
 
@@ -59,11 +61,20 @@ def find_boundary(graph: onnx.GraphProto, selected: Iterable[int]) -> Boundary:
 
     read_outside = {name for i, node in enumerate(graph.node) if i not in chosen
                     for name in _reads(node)}
-    graph_outputs = {o.name for o in graph.output}
+    graph_outputs = [o.name for o in graph.output]
     outputs = [out for i in sorted(chosen) for out in graph.node[i].output
                if out and (out in graph_outputs or (i not in folded and out in read_outside))]
-    return Boundary(nodes=sorted(chosen), inputs=list(inputs), outputs=outputs,
+    return Boundary(nodes=sorted(chosen),
+                    inputs=_model_order_first(list(inputs), [i.name for i in graph.input]),
+                    outputs=_model_order_first(outputs, graph_outputs),
                     folded_constants=len(folded))
+
+
+def _model_order_first(names: list[str], model_names: list[str]) -> list[str]:
+    """The model's own inputs (or outputs) first, in its order; then the rest as found."""
+    found = set(names)
+    own = [name for name in model_names if name in found]
+    return own + [name for name in names if name not in set(own)]
 
 
 def _is_constant(node: onnx.NodeProto) -> bool:
