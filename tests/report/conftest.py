@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,23 @@ import pytest
 from modelexport.report import ModuleRegistry, discover
 from modelexport.report.synthetic import write_synthetic_run
 from modelexport.runfiles import RunFolder
+
+MINILM_RUN = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.run"
+
+
+def copy_minilm_run(dest: Path) -> Path:
+    """The recorded MiniLM run folder copied into `dest`, with placeholder artifacts beside it."""
+    run = Path(shutil.copytree(MINILM_RUN, dest / MINILM_RUN.name))
+    for name in ("all-MiniLM-L6-v2.onnx", "all-MiniLM-L6-v2_htp_metadata.json",
+                 "all-MiniLM-L6-v2_htp_export_report.txt"):
+        (dest / name).write_text("placeholder\n")
+    return run
+
+
+@pytest.fixture
+def minilm_run(tmp_path: Path) -> Path:
+    """A copy of a real all-MiniLM-L6-v2 export's run folder (see data/README.md)."""
+    return copy_minilm_run(tmp_path)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def test_summary_shows_model_status_steps_and_coverage(sample_run: Path) -> None
     html = html_of(SummaryModule().render(ctx_for(sample_run)))
     assert "prajjwal1/bert-tiny" in html
     assert 'class="badge completed">completed' in html
-    for step in ("Model preparation", "Onnx export", "Tag injection"):
+    for step in ("Model preparation", "ONNX export", "Tag injection"):
         assert step in html
     nodes = jsonl(sample_run / "nodes.jsonl")
     direct = sum(n["source"] == "direct" for n in nodes)
@@ -129,7 +129,7 @@ def test_resources_chart_is_inline_svg_with_steps_marked(synthetic_run: Path) ->
     svg = out.chunks["resources/chart"]["blocks"][0]["html"]
     assert svg.startswith("<svg") and svg.count("<polyline") == 3
     assert svg.count('class="step-mark"') == 6
-    assert "onnx export" in svg
+    assert "ONNX export" in svg
 
 
 def test_resources_module_absent_without_samples(sample_run: Path, tmp_path: Path) -> None:
@@ -155,3 +155,18 @@ def test_downloads_mark_missing_artifacts(synthetic_run: Path) -> None:
     (synthetic_run.parent / "tiny.onnx").unlink()
     html = html_of(DownloadsModule().render(ctx_for(synthetic_run, synthetic_run.parent / "r")))
     assert 'ONNX model <span class="badge warn">missing</span>' in html
+
+
+# -- a real run --------------------------------------------------------------------------------
+
+def test_minilm_run_renders_every_module(minilm_run: Path) -> None:
+    """The recorded MiniLM export: every module renders, its figures match the run's files."""
+    result = build_report(minilm_run)
+    assert {m.id: m.status for m in result.modules} == dict.fromkeys(
+        ["summary", "hierarchy", "ops", "resources", "downloads"], "ok")
+    assert result.bad_lines == {}
+    page = result.index.read_text()
+    assert "312 nodes of" in page and "120 modules" in page
+    assert "<td>fell back to the root module</td><td>3</td>" in page
+    assert page.count('<span class="c">') == 120
+    assert 'href="../all-MiniLM-L6-v2.onnx"' in page

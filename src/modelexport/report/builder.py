@@ -218,6 +218,7 @@ def render_index(manifest: Manifest, rendered: list[tuple[Module, ModuleOutput |
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{esc(title)} · modelexport report</title>"
+        "<link rel=\"icon\" href=\"data:,\">"
         "<link rel=\"stylesheet\" href=\"assets/report.css\"></head><body>"
         f"<header><h1>{esc(title)}</h1><p class=\"sub\">{esc(kind)}"
         f"{' · ' + esc(source.get('run_id')) if source.get('run_id') else ''}"

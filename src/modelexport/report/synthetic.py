@@ -63,9 +63,10 @@ def _model(layers: int, pad_per_layer: int) -> list[_Module]:
         ("token_type_embeddings", "Embedding", True), ("LayerNorm", "LayerNorm", False),
         ("dropout", "Dropout", False))]
     enc = _child(root, "encoder", "BertEncoder")
-    mods.append(enc)
+    layer_list = _child(enc, "layer", "ModuleList")
+    mods += [enc, layer_list]
     for i in range(layers):
-        layer = _child(enc, f"layer.{i}", "BertLayer", True)
+        layer = _child(layer_list, str(i), "BertLayer", True)
         att = _child(layer, "attention", "BertAttention")
         sa = _child(att, "self", "BertSdpaSelfAttention")
         sa.ops = _SELF_ATTENTION_OPS + [_PAD_OPS[j % len(_PAD_OPS)] for j in range(pad_per_layer)]

@@ -32,7 +32,7 @@ class DownloadsModule:
     def render(self, ctx: ModuleContext) -> ModuleOutput:
         artifacts = _artifacts(ctx)
         run_files = [("manifest.json", ctx.run_dir / "manifest.json")] + [
-            (f"{f.path} ({f.records:,} {f.type} records)", ctx.run_dir / f.path)
+            (f"{f.type.capitalize()} ({f.records:,} records)", ctx.run_dir / f.path)
             for f in ctx.manifest.files]
         html = ""
         if artifacts:

@@ -145,9 +145,16 @@ def _row(m: _Mod, cut: int, depth: int) -> str:
     lazy = m.nodes or (m.children and m.depth >= cut)
     if not lazy and not m.children:
         return f'<li class="leaf">{head}</li>'
-    attrs = f' data-chunk="hierarchy/m{m.idx}"' if lazy else ""
     kids = ("" if m.depth >= cut else
             "<ul>" + "".join(_row(c, cut, depth + 1) for c in m.children) + "</ul>")
-    opened = " open" if depth == 0 else ""
-    return (f'<li><details class="node"{attrs}{opened}><summary>{head}</summary>'
+    if depth == 0 and kids:
+        # The top row starts open; its own nodes wait behind their own toggle so the
+        # tree, not a table, is what the reader sees first.
+        own = (f'<details class="lazy" data-chunk="hierarchy/m{m.idx}"><summary>'
+               f"{len(m.nodes):,} nodes of its own</summary><div class=\"lazy-body\"></div>"
+               "</details>") if m.nodes else ""
+        return (f'<li><details class="node" open><summary>{head}</summary>{own}{kids}'
+                "</details></li>")
+    attrs = f' data-chunk="hierarchy/m{m.idx}"' if lazy else ""
+    return (f'<li><details class="node"{attrs}><summary>{head}</summary>'
             f'<div class="lazy-body"></div>{kids}</details></li>')

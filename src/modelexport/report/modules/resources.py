@@ -12,12 +12,15 @@ from typing import Any
 from modelexport.report.html import esc, fmt_bytes, fmt_seconds
 from modelexport.report.module import IndexEntry, Loading, ModuleContext, ModuleOutput
 from modelexport.report.modules._events import event_time, read_events
+from modelexport.report.modules.summary import step_title
 
 MAX_POINTS = 1500
 """Samples drawn per line; longer runs are thinned evenly."""
 
-W, H = 960, 300
-LEFT, RIGHT, TOP, BOTTOM = 52, 64, 34, 30
+W, H = 960, 330
+LEFT, RIGHT, TOP, BOTTOM = 52, 64, 50, 50
+CHAR_W = 6.2
+"""Approximate width of one label character, to keep step labels from overlapping."""
 CPU_COLOR, RSS_COLOR, SYS_COLOR = "#3465a4", "#d9480f", "#8fa3bf"
 
 
@@ -102,24 +105,40 @@ def chart_svg(samples: list[dict[str, Any]], marks: list[tuple[float, str]]) -> 
                      f"{cpu_max * frac:.0f}%</text>")
         parts.append(f'<text x="{LEFT + pw + 6}" y="{y(frac) + 4:.1f}">'
                      f"{esc(fmt_bytes(rss_max * frac))}</text>")
-        parts.append(f'<text x="{x(t0 + span * frac):.1f}" y="{H - 10}" text-anchor="middle">'
-                     f"{span * frac:.1f} s</text>")
-    for i, (t, step) in enumerate(marks):
-        if not t0 <= t <= t0 + span:
-            continue
-        xm = x(t)
-        parts.append(f'<line class="step-mark" x1="{xm:.1f}" x2="{xm:.1f}" y1="{TOP}" '
-                     f'y2="{TOP + ph}" stroke="#9aa5b1" stroke-dasharray="3,3"/>')
-        parts.append(f'<text x="{xm + 3:.1f}" y="{TOP - 4 - 12 * (i % 2)}">'
-                     f"{esc(step.replace('_', ' '))}</text>")
+        parts.append(f'<text x="{x(t0 + span * frac):.1f}" y="{TOP + ph + 16}" '
+                     f'text-anchor="middle">{span * frac:.1f} s</text>')
+    parts.extend(_step_marks_svg(marks, t0, span, x, ph))
     parts.append(poly("system_cpu_percent", cpu_max, SYS_COLOR, 'stroke-dasharray="4,3" '))
     parts.append(poly("cpu_percent", cpu_max, CPU_COLOR))
     parts.append(poly("rss_bytes", rss_max, RSS_COLOR))
     legend = [(CPU_COLOR, "process CPU %"), (SYS_COLOR, "system CPU %"),
               (RSS_COLOR, "memory (RSS)")]
     for i, (color, label) in enumerate(legend):
-        lx = LEFT + 8 + i * 130
-        parts.append(f'<rect x="{lx}" y="{TOP + 6}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{lx + 14}" y="{TOP + 15}">{label}</text>')
+        lx = LEFT + i * 130
+        parts.append(f'<rect x="{lx}" y="{H - 18}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{lx + 14}" y="{H - 9}">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _step_marks_svg(marks: list[tuple[float, str]], t0: float, span: float, x, ph: float
+                    ) -> list[str]:
+    """A dashed line where each step began, labelled on the first of three rows with room."""
+    parts: list[str] = []
+    row_end = [float("-inf")] * 3
+    for t, step in marks:
+        if not t0 <= t <= t0 + span:
+            continue
+        xm = x(t)
+        label = step_title(step)
+        parts.append(f'<line class="step-mark" x1="{xm:.1f}" x2="{xm:.1f}" y1="{TOP}" '
+                     f'y2="{TOP + ph}" stroke="#9aa5b1" stroke-dasharray="3,3">'
+                     f"<title>{esc(label)}</title></line>")
+        width = CHAR_W * len(label)
+        start = min(xm + 3, W - 4 - width)
+        row = next((r for r in range(3) if row_end[r] < start), None)
+        if row is None:
+            continue
+        row_end[row] = start + width + 4
+        parts.append(f'<text x="{start:.1f}" y="{TOP - 6 - 13 * row}">{esc(label)}</text>')
+    return parts

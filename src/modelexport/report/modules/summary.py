@@ -101,11 +101,18 @@ def _steps(run: RunEvents) -> str:
     rows = []
     for s in run.steps.values():
         width = int(200 * (s.duration_s or 0) / total)
-        rows.append((s.step.replace("_", " ").capitalize(), badge(s.status, s.status),
-                     Raw(f'<span class="num">{esc(fmt_seconds(s.duration_s))}</span>'),
+        rows.append((step_title(s.step), badge(s.status, s.status),
+                     Raw(f'<span class="num nowrap">{esc(fmt_seconds(s.duration_s))}</span>'),
                      Raw(f'<span class="bar" style="width:{width}px"></span>'),
-                     s.error or s.message or _data_line(s.data)))
+                     Raw(f'<span class="detail">{esc(s.error or s.message or _data_line(s.data))}'
+                         "</span>")))
     return "<h3>Steps</h3>" + table(["step", "status", "time", "", "detail"], rows, "steps")
+
+
+def step_title(step: str) -> str:
+    """`onnx_export` -> `ONNX export`."""
+    title = step.replace("_", " ").capitalize()
+    return title.replace("Onnx", "ONNX").replace(" onnx", " ONNX")
 
 
 def _data_line(data: dict[str, Any]) -> str:
