@@ -398,6 +398,11 @@ def drive_monitor(monitor: ExportMonitor, data: ExportData, *, end: bool = True)
     error (a `ModelExportError` carrying `data.error`). When the monitor's clock
     is a `FakeClock`, it is moved to each recorded time so durations match.
     """
+    # Snapshot first: when `data` is the monitor's own object, begin/update rewrite it.
+    records = {s: dataclasses.replace(r) for s, r in data.records.items()}
+    step_values = {s: data.step_data(s) for s in EXPORT_STEPS}
+    status, error, started_at, finished_at = (data.status, data.error, data.started_at,
+                                              data.finished_at)
     target = monitor.data
     if target is not data:
         for f in ("run_id", "model_name", "output_path", "command", "options",
@@ -406,15 +411,15 @@ def drive_monitor(monitor: ExportMonitor, data: ExportData, *, end: bool = True)
     clock = getattr(monitor, "_clock", None)
     fake = clock if isinstance(clock, FakeClock) else None
     if fake is not None:
-        fake.set(data.started_at)
+        fake.set(started_at)
     monitor.start()
 
     failure: BaseException | None = None
     for step in EXPORT_STEPS:
-        record = data.records.get(step)
+        record = records.get(step)
         if record is None or record.status == StepStatus.PENDING:
             continue
-        start = record.started_at if record.started_at is not None else data.started_at
+        start = record.started_at if record.started_at is not None else started_at
         duration = record.duration_s or 0.0
         if fake is not None:
             fake.set(start)
@@ -426,16 +431,16 @@ def drive_monitor(monitor: ExportMonitor, data: ExportData, *, end: bool = True)
         if fake is not None:
             fake.set(start + duration)
         if record.status == StepStatus.FAILED:
-            failure = _error_for(data, record)
+            failure = _error_for(status, error, record)
             monitor.fail(step, failure)
             break
-        monitor.update(step, data.step_data(step))
+        monitor.update(step, step_values[step])
     if end:
-        if fake is not None and data.finished_at is not None:
-            fake.set(data.finished_at)
-        if failure is None and data.status in (RunStatus.FAILED, RunStatus.CANCELLED):
-            failure = KeyboardInterrupt() if data.status == RunStatus.CANCELLED else \
-                ModelExportError(data.error or "failed")
+        if fake is not None and finished_at is not None:
+            fake.set(finished_at)
+        if failure is None and status in (RunStatus.FAILED, RunStatus.CANCELLED):
+            failure = KeyboardInterrupt() if status == RunStatus.CANCELLED else \
+                ModelExportError(error or "failed")
         monitor.end(failure)
     return target
 
@@ -455,9 +460,9 @@ def _replay_progress(monitor: ExportMonitor, record: StepRecord, start: float,
                             f"{min(done, (i + 1) * done // chunks)}/{record.total}")
 
 
-def _error_for(data: ExportData, record: StepRecord) -> BaseException:
-    message = record.error or data.error or "failed"
-    if data.status == RunStatus.CANCELLED:
+def _error_for(status: RunStatus, error: str | None, record: StepRecord) -> BaseException:
+    message = record.error or error or "failed"
+    if status == RunStatus.CANCELLED:
         return KeyboardInterrupt(message)
     for exc in SAMPLE_ERRORS.values():
         if str(exc) == message:

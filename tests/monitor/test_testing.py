@@ -72,3 +72,13 @@ def test_replay_of_a_failed_run_ends_the_monitor_failed() -> None:
     assert (data.status, data.error, data.error_type) == \
         (RunStatus.FAILED, sample.error, "ExportFailedError")
     assert data.records[Step.ONNX_EXPORT].status == StepStatus.FAILED
+
+
+def test_replay_onto_the_sample_itself_keeps_the_failure() -> None:
+    """Driving a monitor that holds the sample object itself still replays the failure."""
+    sample = sample_export_data(failed_at=Step.HIERARCHY)
+    data = drive_monitor(ExportMonitor(sample), sample)
+    assert data is sample
+    assert data.status == RunStatus.FAILED and data.error_type == "ForwardError"
+    assert data.records[Step.HIERARCHY].status == StepStatus.FAILED
+    assert data.hierarchy is None
