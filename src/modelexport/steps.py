@@ -145,10 +145,9 @@ class ModuleInfo:
     execution_order: int | None = None
     """Order of first forward call; None when the module never ran."""
     call_count: int = 0
-
-    @property
-    def executed(self) -> bool:
-        return self.call_count > 0
+    """Forward calls of this module itself (0 for a ModuleList that is only iterated)."""
+    executed: bool = False
+    """It ran, or something inside it ran (a ModuleList whose layers were called)."""
 
 
 @dataclass

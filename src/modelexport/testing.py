@@ -178,7 +178,7 @@ def sample_modules() -> list[ModuleInfo]:
     return [
         ModuleInfo(path=path, class_name=cls, tag=tags[path], parent=parents[path],
                    parameter_count=params, execution_order=order.get(path),
-                   call_count=1 if path in order else 0)
+                   call_count=1 if path in order else 0, executed=path in order)
         for path, cls, params in _MODULE_TABLE
     ]
 

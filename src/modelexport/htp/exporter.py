@@ -15,7 +15,9 @@ import inspect
 import io
 import logging
 import os
+import re
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,11 +69,28 @@ def torch_trace(directory: Path | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _quiet_torch() -> Iterator[None]:
-    """Keep the exporter's own progress prints off the user's terminal."""
+def _quiet_torch(notes: list[str] | None = None) -> Iterator[None]:
+    """Keep the exporter's prints, log lines and warnings off the user's terminal.
+
+    The console belongs to the ConsoleWriter; the exporter's own UserWarnings
+    are kept (once each) in `notes`, which the run records as warnings.
+    """
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink):
-        yield
+    torch_logger = logging.getLogger("torch.onnx")
+    previous = torch_logger.level
+    torch_logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(sink), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        torch_logger.setLevel(previous)
+    if notes is not None:
+        for warning in caught:
+            if issubclass(warning.category, UserWarning):
+                text = f"torch: {str(warning.message).strip().lstrip('# ')}"
+                if text not in notes:
+                    notes.append(text)
 
 
 def _dynamic_shapes(inputs: ExampleInputs) -> dict[str, Any] | tuple[Any, ...] | None:
@@ -90,16 +109,29 @@ def _dynamic_shapes(inputs: ExampleInputs) -> dict[str, Any] | tuple[Any, ...] |
     }
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in _ANSI.sub("", str(exc)).splitlines() if line.strip()]
+    return lines[0][:300] if lines else ""
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = next((line for line in text if line.strip()), type(exc).__name__)
-    return f"{type(exc).__name__}: {first[:300]}"
+    """`Outer: message (caused by Inner: message)`, the innermost cause being the useful part."""
+    root = exc
+    while root.__cause__ is not None and root.__cause__ is not root:
+        root = root.__cause__
+    text = f"{type(exc).__name__}: {_first_line(exc)}"
+    if root is not exc:
+        text += f" (caused by {type(root).__name__}: {_first_line(root)})"
+    return text
 
 
 def _export_dynamo(module: torch.nn.Module, inputs: ExampleInputs, opset: int,
-                   dynamic: bool) -> ir.Model:
+                   dynamic: bool, notes: list[str]) -> ir.Model:
     shapes = _dynamic_shapes(inputs) if dynamic else None
-    with _quiet_torch():
+    with _quiet_torch(notes):
         program = torch.onnx.export(
             module,
             inputs.args,
@@ -128,11 +160,11 @@ def _positional(module: torch.nn.Module, inputs: ExampleInputs) -> tuple[tuple[A
 
 
 def _export_torchscript(module: torch.nn.Module, inputs: ExampleInputs, opset: int,
-                        dynamic: bool, workdir: Path) -> ir.Model:
+                        dynamic: bool, workdir: Path, notes: list[str]) -> ir.Model:
     args, names = _positional(module, inputs)
     axes = {s.name: dict(s.dynamic_axes) for s in inputs.specs if s.dynamic_axes} if dynamic else None
     target = workdir / "torchscript.onnx"
-    with _quiet_torch():
+    with _quiet_torch(notes):
         torch.onnx.export(
             module,
             args,
@@ -156,14 +188,14 @@ def export_onnx(module: torch.nn.Module, inputs: ExampleInputs, *, opset: int = 
     notes: list[str] = []
     with torch_trace(trace_dir):
         try:
-            model = _export_dynamo(module, inputs, opset, dynamic)
+            model = _export_dynamo(module, inputs, opset, dynamic, notes)
             return ExportOutcome(model, "dynamo", dynamic, opset, notes=notes)
         except Exception as exc:
             dynamo_error = _short(exc)
         has_dynamic_axes = any(spec.dynamic_axes for spec in inputs.specs)
         if dynamic and has_dynamic_axes:
             try:
-                model = _export_dynamo(module, inputs, opset, dynamic=False)
+                model = _export_dynamo(module, inputs, opset, False, notes)
                 notes.append(f"dynamic shapes failed ({dynamo_error}); exported with static shapes")
                 return ExportOutcome(model, "dynamo", False, opset, notes=notes)
             except Exception:
@@ -171,7 +203,7 @@ def export_onnx(module: torch.nn.Module, inputs: ExampleInputs, *, opset: int = 
         own_workdir = workdir is None
         work = Path(tempfile.mkdtemp(prefix="modelexport-ts-")) if own_workdir else workdir
         try:
-            model = _export_torchscript(module, inputs, opset, dynamic, work)
+            model = _export_torchscript(module, inputs, opset, dynamic, work, notes)
             used = min(opset, TORCHSCRIPT_MAX_OPSET)
             return ExportOutcome(model, "torchscript", dynamic, used, fallback_reason=dynamo_error,
                                  notes=notes)

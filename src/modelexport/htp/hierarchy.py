@@ -106,6 +106,14 @@ def build_hierarchy(
                 call_count=calls.get(source, 0),
             )
         )
+    ran = {m.path for m in modules if m.call_count > 0}
+    for path in list(ran):
+        ancestor = parent_path(path)
+        while ancestor is not None and ancestor not in ran:
+            ran.add(ancestor)
+            ancestor = parent_path(ancestor)
+    for info in modules:
+        info.executed = info.path in ran
     return HierarchyData(modules=modules, execution_steps=sum(calls.values()))
 
 

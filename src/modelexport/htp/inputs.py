@@ -67,9 +67,10 @@ def _tensor(spec: TensorSpec, generator: torch.Generator) -> torch.Tensor:
     return torch.randint(int(low), int(high), spec.shape, generator=generator, dtype=dtype)
 
 
-def _make(specs: list[TensorSpec], method: str, modality: str | None) -> ExampleInputs:
+def _make(specs: list[TensorSpec], method: str, modality: str | None,
+          module: torch.nn.Module | None = None) -> ExampleInputs:
     generator = torch.Generator().manual_seed(SEED)
-    kwargs = {spec.name: _tensor(spec, generator) for spec in specs}
+    kwargs: dict[str, Any] = {spec.name: _tensor(spec, generator) for spec in specs}
     return ExampleInputs(kwargs, (), specs, method, modality)
 
 
@@ -185,11 +186,11 @@ def generate_inputs(module: torch.nn.Module, config: Any) -> ExampleInputs:
     """Inputs from the config and forward signature; a UsageError says how to supply them."""
     params = _forward_params(module)
     if "pixel_values" in params and config is not None:
-        return _make(_vision_specs(config), "generated", "vision")
+        return _make(_vision_specs(config), "generated", "vision", module)
     if ("input_values" in params or "input_features" in params) and config is not None:
-        return _make(_audio_specs(config, params), "generated", "audio")
+        return _make(_audio_specs(config, params), "generated", "audio", module)
     if "input_ids" in params and config is not None:
-        return _make(_text_specs(config, params), "generated", "text")
+        return _make(_text_specs(config, params), "generated", "text", module)
     raise UsageError(
         f"cannot generate inputs for {type(module).__name__}: its forward takes "
         f"({', '.join(params) or '...'}), which is not a text, vision or audio signature",
@@ -222,4 +223,4 @@ def from_specs(specs: list[TensorSpec], module: torch.nn.Module) -> ExampleInput
     if unknown and "kwargs" not in inspect.signature(module.forward).parameters:
         raise InputSpecError(f"input specs name {unknown}, which {type(module).__name__}.forward "
                              f"does not take (it takes {', '.join(params)})")
-    return _make(specs, "specs", None)
+    return _make(specs, "specs", None, module)
