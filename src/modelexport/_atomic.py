@@ -25,10 +25,28 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     tmp = Path(tmp_name)
     try:
         yield tmp
+        _as_if_created(tmp)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once, at import, while nothing else runs: os.umask can only be read by setting it.
+_UMASK = _read_umask()
+
+
+def _as_if_created(tmp: Path) -> None:
+    """Give a mkstemp file (always 0600) the mode a plain open() would have given it."""
+    with contextlib.suppress(OSError):
+        if tmp.is_file() and (tmp.stat().st_mode & 0o777) == 0o600:
+            os.chmod(tmp, 0o666 & ~_UMASK)
 
 
 @contextlib.contextmanager

@@ -173,3 +173,12 @@ def test_load_metadata_says_what_is_wrong(tmp_path: Path, content: str | None,
         target.write_text(content)
     with pytest.raises(MetadataError, match=message):
         load_metadata(target)
+
+
+def test_metadata_file_gets_the_usual_permissions(replay, tmp_path: Path) -> None:
+    """The sidecar gets the mode any file the user creates gets, not mkstemp's private 0600."""
+    replay([MetadataWriter()])
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    mode = (tmp_path / "bert-tiny_htp_metadata.json").stat().st_mode & 0o777
+    assert mode == plain.stat().st_mode & 0o777
