@@ -61,3 +61,11 @@ def test_not_an_onnx_file(tmp_path):
     bogus.write_bytes(b"\xff\x00 definitely not protobuf \x12\x99")
     with pytest.raises(UsageError, match="not a readable ONNX model"):
         read_tags(bogus)
+
+
+def test_tag_sources_come_from_the_sidecar(models):
+    """With a sidecar, every node's tagging method (direct, inferred, root) is counted."""
+    tagged = read_tags(models["tagged"])
+    assert sum(tagged.tag_sources.values()) == len(tagged.nodes)
+    assert set(tagged.tag_sources) <= {"direct", "inferred", "root"}
+    assert read_tags(models["external"]).tag_sources == {}  # no sidecar, no claim

@@ -43,6 +43,7 @@ def to_json(tree: ModuleTree, max_depth: int | None = None) -> str:
     document = {
         "model": str(tree.model_path), "source": tree.source,
         "total_nodes": tree.total_nodes, "untagged_nodes": tree.untagged_nodes,
+        "tag_sources": tree.tag_sources,
         "modules": [module_row(m) for m in tree.walk(max_depth)],
     }
     return json.dumps(document, indent=2) + "\n"
@@ -75,8 +76,7 @@ def to_rich(tree: ModuleTree, max_depth: int | None = None) -> RenderableType:
             root = branches[module.path] = Tree(line, guide_style="dim")
         else:
             branches[module.path] = branches[module.parent].add(line)
-    summary = Text(f"{tree.model_path.name}: {tree.total_nodes} nodes, "
-                   f"{len(tree.modules)} modules, tags from {tree.source}")
+    summary = Text(_summary(tree))
     parts: list[RenderableType] = [summary]
     if tree.untagged_nodes:
         parts.append(Text(f"{tree.untagged_nodes} nodes carry no tag and are not counted "
@@ -89,7 +89,17 @@ def required_width(tree: ModuleTree, max_depth: int | None = None) -> int:
     """Columns the text output needs so that no line wraps."""
     shown = list(tree.walk(max_depth))
     ops = max(len(_top_ops(m.subtree_ops)) for m in shown)
-    return _label_width(shown, max_depth) + 16 + 3 + ops + 8
+    return max(_label_width(shown, max_depth) + 16 + 3 + ops + 8, len(_summary(tree)) + 1)
+
+
+def _summary(tree: ModuleTree) -> str:
+    text = (f"{tree.model_path.name}: {tree.total_nodes} nodes, {len(tree.modules)} modules, "
+            f"tags from {tree.source}")
+    if tree.tag_sources:
+        order = {"direct": 0, "inferred": 1, "root": 2}
+        ranked = sorted(tree.tag_sources.items(), key=lambda item: order.get(item[0], 3))
+        text += " (exporter: " + ", ".join(f"{count} {how}" for how, count in ranked) + ")"
+    return text
 
 
 def _label_width(shown: list[ModuleStats], max_depth: int | None) -> int:

@@ -23,6 +23,8 @@ class SidecarNode:
     op_type: str | None
     tag: str | None
     module_path: str | None
+    source: str | None = None
+    """How the exporter found the module: `direct`, `inferred` (from neighbours) or `root`."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def _nodes(raw: Any, path: Path) -> dict[str, SidecarNode]:
         if not isinstance(entry, dict):
             raise UsageError(f"metadata file {path}: node {name!r} is not an object")
         nodes[name] = SidecarNode(op_type=entry.get("op_type"), tag=entry.get("tag"),
-                                  module_path=entry.get("module_path"))
+                                  module_path=entry.get("module_path"),
+                                  source=entry.get("source"))
     return nodes
 
 

@@ -8,6 +8,7 @@ works on either.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,8 @@ class TaggedGraph:
     """Where the tags came from: `node metadata`, `sidecar` or both."""
     modules: list[SidecarModule] = field(default_factory=list)
     """Modules from the sidecar, including those that produced no node."""
+    tag_sources: dict[str, int] = field(default_factory=dict)
+    """How many nodes the exporter tagged `direct`, `inferred` or `root` (sidecar only)."""
 
     @property
     def untagged(self) -> int:
@@ -78,7 +81,8 @@ def read_tags(model_path: str | Path, metadata: str | Path | None = None,
     source = ("node metadata + sidecar" if has_embedded and used_sidecar
               else "node metadata" if has_embedded else "sidecar")
     return TaggedGraph(model_path=model_path, nodes=nodes, source=source,
-                       modules=list(sidecar.modules) if sidecar else [])
+                       modules=list(sidecar.modules) if sidecar else [],
+                       tag_sources=_tag_sources(model, sidecar))
 
 
 def _find_sidecar(model_path: Path, metadata: str | Path | None) -> Sidecar | None:
@@ -86,6 +90,14 @@ def _find_sidecar(model_path: Path, metadata: str | Path | None) -> Sidecar | No
         return read_sidecar(metadata)
     candidate = sidecar_path_for(model_path)
     return read_sidecar(candidate) if candidate.is_file() else None
+
+
+def _tag_sources(model: onnx.ModelProto, sidecar: Sidecar | None) -> dict[str, int]:
+    if sidecar is None:
+        return {}
+    sources = Counter(entry.source for node in model.graph.node
+                      if (entry := sidecar.nodes.get(node.name)) is not None and entry.source)
+    return dict(sources.most_common())
 
 
 def _embedded(node: onnx.NodeProto) -> NodeTag:

@@ -52,6 +52,8 @@ class ModuleTree:
     total_nodes: int
     untagged_nodes: int
     modules: dict[str, ModuleStats]
+    tag_sources: dict[str, int] = field(default_factory=dict)
+    """Nodes per exporter tagging method (`direct`, `inferred`, `root`), when the sidecar says."""
 
     @property
     def root(self) -> ModuleStats:
@@ -131,6 +133,7 @@ def build_tree(tagged: TaggedGraph) -> ModuleTree:
 
     return ModuleTree(model_path=tagged.model_path, source=tagged.source,
                       total_nodes=len(tagged.nodes), untagged_nodes=tagged.untagged,
+                      tag_sources=tagged.tag_sources,
                       modules={m.path: m for m in sorted(modules.values(),
                                                          key=lambda m: order[m.path])})
 
