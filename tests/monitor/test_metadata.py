@@ -117,9 +117,9 @@ def test_schema_rejects_what_it_should(sample: ExportData) -> None:
 
 def test_failed_serialization_leaves_no_file(sample: ExportData, tmp_path: Path) -> None:
     """If serializing dies mid-file, the final path has no file and no temp file is left."""
-    sample.options["callback"] = object()  # not JSON: json.dump fails part way through
+    sample.options["tolerance"] = float("nan")  # not JSON: json.dump fails part way through
     target = tmp_path / "out_htp_metadata.json"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError):
         write_metadata(target, sample)
     assert list(tmp_path.iterdir()) == []
 
@@ -129,11 +129,20 @@ def test_failed_serialization_keeps_the_previous_file(sample: ExportData, tmp_pa
     target = tmp_path / "out_htp_metadata.json"
     write_metadata(target, sample)
     before = target.read_bytes()
-    sample.options["callback"] = object()
-    with pytest.raises(TypeError):
+    sample.options["tolerance"] = float("nan")
+    with pytest.raises(ValueError):
         write_metadata(target, sample)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_options_that_are_not_json_are_written_as_text(sample: ExportData,
+                                                       tmp_path: Path) -> None:
+    """An option holding a path (or any object) is written as its text, not lost."""
+    sample.options["input_specs"] = tmp_path / "specs.json"
+    target = write_metadata(tmp_path / "m.json", sample)
+    assert load_metadata(target)["export_context"]["options"]["input_specs"] == \
+        str(tmp_path / "specs.json")
 
 
 def test_writer_failure_is_a_warning_not_a_crash(replay, tmp_path: Path) -> None:

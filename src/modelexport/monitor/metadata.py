@@ -114,7 +114,8 @@ def build_metadata(data: ExportData) -> dict[str, Any]:
 
 def dump_metadata(document: dict[str, Any]) -> str:
     """Stable text: two-space indent, keys in document order, a final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False,
+                      default=str) + "\n"
 
 
 def write_metadata(path: str | os.PathLike[str], data: ExportData) -> Path:
@@ -122,8 +123,9 @@ def write_metadata(path: str | os.PathLike[str], data: ExportData) -> Path:
     target = Path(path)
     document = build_metadata(data)
     with atomic_open(target, "w") as handle:
-        # Streamed: a value that cannot be serialized fails mid-file, in the temporary file.
-        json.dump(document, handle, indent=2, ensure_ascii=False, allow_nan=False)
+        # Streamed: a value that cannot be serialized (NaN) fails mid-file, in the temporary
+        # file. Objects such as paths in `options` are written as their str().
+        json.dump(document, handle, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         handle.write("\n")
     return target
 
