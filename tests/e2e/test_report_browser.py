@@ -161,3 +161,15 @@ def test_report_of_failed_run(page, tmp_path: Path) -> None:
     _open_lazy_sections(page)
     _shot(page, tmp_path, "report-failed")
     assert page.errors == []
+
+
+def test_missing_chunk_says_so_in_its_block(page, tmp_path: Path) -> None:
+    """A chunk file deleted after the build turns into a message in its block, not a hang."""
+    result = build_report(copy_minilm_run(tmp_path))
+    (result.out_dir / "data" / "ops" / "per_module.js").unlink()
+    page.goto(result.index.as_uri())
+    block = page.locator('details[data-chunk="ops/per_module"]')
+    block.locator("> summary").click()
+    page.wait_for_selector('details[data-chunk="ops/per_module"][data-state="error"]',
+                           timeout=5000)
+    assert "could not load data/ops/per_module.js" in block.inner_text()

@@ -52,14 +52,16 @@ def test_summary_of_failed_run_shows_the_error(sample_failed_run: Path) -> None:
 
 
 def test_summary_falls_back_to_run_finished_coverage(make_run) -> None:
-    """Without nodes.jsonl, the coverage figures of run_finished are shown."""
+    """Without nodes.jsonl, run_finished's coverage, elapsed time and warnings are shown."""
     run = make_run(files={"events": [
         {"kind": "run_started", "ts": 10.0},
-        {"kind": "run_finished", "ts": 12.5, "status": "completed", "data": {
-            "coverage": {"total_nodes": 10, "direct": 7, "inferred": 2, "root": 1}}}]})
+        {"kind": "run_finished", "time": "1970-01-01T00:00:12.500Z", "status": "completed",
+         "data": {"coverage": {"total_nodes": 10, "direct": 7, "inferred": 2, "root": 1},
+                  "warnings": ["torch: axis <batch> unused"]}}]})
     html = html_of(SummaryModule().render(ctx_for(run)))
     assert "<td>tag inferred from neighbours</td><td>2</td><td>20.0%</td>" in html
     assert "2.50 s" in html
+    assert "<li>torch: axis &lt;batch&gt; unused</li>" in html
 
 
 # -- hierarchy ---------------------------------------------------------------------------------

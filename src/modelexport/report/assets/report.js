@@ -110,14 +110,6 @@
 
   function openInitial() {
     document.querySelectorAll("details[data-chunk][open]").forEach(R.open);
-    var filter = document.querySelector("input[data-filter]");
-    if (filter) filter.addEventListener("input", function () {
-      var q = filter.value.trim().toLowerCase();
-      document.querySelectorAll(filter.dataset.filter).forEach(function (n) {
-        var hit = !q || (n.dataset.text || "").indexOf(q) >= 0;
-        n.classList.toggle("filtered-out", !hit);
-      });
-    });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", openInitial);
   else openInitial();

@@ -27,7 +27,7 @@ class SummaryModule:
     def render(self, ctx: ModuleContext) -> ModuleOutput:
         run = read_events(ctx)
         coverage = _coverage(ctx, run)
-        parts = [_overview(ctx, run), _error(run), _cards(run, coverage),
+        parts = [_overview(ctx, run), _error(run), _warnings(run), _cards(run, coverage),
                  _steps(run), _coverage_table(coverage), _files(ctx)]
         status = run.status
         line = f"{status}" + (f" in {fmt_seconds(run.elapsed_s)}" if run.elapsed_s else "")
@@ -61,6 +61,15 @@ def _error(run: RunEvents) -> str:
         return ""
     return "".join(f'<div class="error"><strong>{esc(step)} failed:</strong> '
                    f"<code>{esc(err)}</code></div>" for step, err in errors)
+
+
+def _warnings(run: RunEvents) -> str:
+    warnings = run.get("warnings", [])
+    if not isinstance(warnings, list) or not warnings:
+        return ""
+    items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    return (f'<div class="notice"><strong>{len(warnings)} warning'
+            f'{"s" * (len(warnings) != 1)}</strong><ul>{items}</ul></div>')
 
 
 def _coverage(ctx: ModuleContext, run: RunEvents) -> dict[str, int]:
