@@ -269,6 +269,10 @@ class Tracker:
                 if rec.total:
                     rec.completed = max(rec.completed, rec.total)
             self._running.pop(id(node), None)
+            if node.parent is not None and state in (State.COMPLETED, State.SKIPPED):
+                # A parent's units are its children: "3/6" steps done.
+                node.parent.record.completed = sum(
+                    1 for c in node.parent.children if c.state in (State.COMPLETED, State.SKIPPED))
             self._emit(node, _TERMINAL_KIND[state])
             if node.parent is None:
                 self.store.update_run(rec.run_id, status=state.value, finished_at=rec.finished_at,
