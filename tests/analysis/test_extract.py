@@ -146,3 +146,13 @@ def test_unwritable_output(models, tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputPathError):
         extract_module(models["tagged"], "head", blocker / "part.onnx")
+
+
+def test_missing_external_data(models, tmp_path):
+    """A model whose .onnx.data is gone is a UsageError that says to keep it beside the model."""
+    import shutil
+
+    lonely = tmp_path / "external.onnx"
+    shutil.copy(models["external"], lonely)
+    with pytest.raises(UsageError, match=r"\.onnx\.data"):
+        extract_module(lonely, "head", tmp_path / "part.onnx")

@@ -64,7 +64,11 @@ def extract_module(model_path: str | Path, module: str, output: str | Path, *,
         raise UsageError(f"no value made by {label!r} is used outside it; nothing to extract")
 
     part = _cut(model, boundary.inputs, boundary.outputs)
-    onnx.load_external_data_for_model(part, str(model_path.parent))
+    try:
+        onnx.load_external_data_for_model(part, str(model_path.parent))
+    except (OSError, onnx.checker.ValidationError) as exc:
+        raise UsageError(f"cannot read the external weights of {model_path.name}: {exc}",
+                         hint="keep its .onnx.data file beside it") from None
     _describe(part, model, model_path, path, tree.modules[path].tag)
     _check(part)
     _save(part, output)
