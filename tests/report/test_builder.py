@@ -174,3 +174,35 @@ def test_live_run_is_flagged(synthetic_run: Path) -> None:
     raw["complete"] = False
     manifest.write_text(json.dumps(raw))
     assert "still being written" in build_report(synthetic_run).index.read_text()
+
+
+def test_directory_entries_and_module_scripts_are_written(synthetic_run: Path) -> None:
+    """Per-item directory entries get a Directory section; module scripts load after the core."""
+    from modelexport.report import DirectoryEntry
+
+    class PerItem:
+        id = "peritem"
+        name = "Per item"
+        subscriptions = ()
+        loading = Loading.LAZY
+
+        def render(self, ctx):
+            return ModuleOutput(
+                [IndexEntry(html="<p>see the directory</p>")],
+                chunks={"peritem/a": {"renderer": "peritem.box", "text": "A"}},
+                scripts={"render": "ModelExportReport.renderers['peritem.box'] = "
+                                   "function (el, p) { el.textContent = p.text; };"},
+                directory_entries=[DirectoryEntry("0/0", "graphs", chunk="peritem/a",
+                                                  suffix="✅"),
+                                   DirectoryEntry("0/1", "log", url="x.txt")])
+
+    registry = ModuleRegistry()
+    registry.register("peritem", PerItem)
+    result = build_report(synthetic_run, registry=registry)
+    page = result.index.read_text()
+    directory = page.split('id="directory"')[1]
+    assert "<strong>0/0</strong>" in directory and 'data-chunk="peritem/a"' in directory
+    assert "graphs ✅" in directory and 'href="x.txt"' in directory
+    core = page.index('src="assets/report.js"')
+    assert page.index('src="assets/modules/peritem.render.js"') > core
+    assert (result.out_dir / "assets" / "modules" / "peritem.render.js").is_file()

@@ -154,6 +154,9 @@ def write_synthetic_run(folder: str | os.PathLike[str], n_nodes: int = 300, *,
     fail_at = "onnx_export" if failed else None
     step_status = "completed"
     for step in EXPORT_STEPS:
+        if step_status == "skipped":
+            event("step_skipped", step=step, status="skipped", message="an earlier step failed")
+            continue
         event("step_started", step=step, status="running")
         duration = {"onnx_export": 2.4, "model_preparation": 0.8, "node_tagging": 0.5}.get(
             step, 0.15) * (1 + len(nodes) / 5000)
@@ -170,9 +173,6 @@ def write_synthetic_run(folder: str | os.PathLike[str], n_nodes: int = 300, *,
                   error="RuntimeError: Failed to export the model with torch.export: "
                         "aten::_native_multi_head_attention is not supported")
             step_status = "skipped"
-            continue
-        if step_status == "skipped":
-            event("step_skipped", step=step, status="skipped", message="an earlier step failed")
             continue
         data = {"hierarchy_building": {"modules": len(mods)},
                 "onnx_export": {"nodes": len(nodes), "opset": 17},

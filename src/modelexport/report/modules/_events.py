@@ -106,7 +106,8 @@ def read_events(ctx: ModuleContext) -> RunEvents:
                 state.status = kind.removeprefix("step_")
                 state.ended = when
                 state.duration_s = rec.get("duration_s")
-                if state.duration_s is None and state.started is not None and when is not None:
+                if (state.duration_s is None and state.status != "skipped"
+                        and state.started is not None and when is not None):
                     state.duration_s = when - state.started
                 state.message = rec.get("message") or state.message
                 state.error = rec.get("error")

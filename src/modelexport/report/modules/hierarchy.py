@@ -76,6 +76,9 @@ class HierarchyModule:
         note = ("" if shown == total else
                 f'<p class="muted">{total:,} modules; the first {shown:,} are listed here and '
                 "deeper ones load when their parent is opened.</p>")
+        if not has_nodes:
+            note += ('<p class="muted">This run has no nodes.jsonl (it stopped before node '
+                     "tagging), so there are no node counts or node lists.</p>")
         legend = ('<p class="muted">Each row: module, class, <span class="mono">direct / '
                   "subtree</span> nodes. Open a module to see its own nodes.</p>")
         tree = '<ul class="tree">' + "".join(_row(r, cut, 0) for r in roots) + "</ul>"
