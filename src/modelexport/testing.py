@@ -128,8 +128,12 @@ _MODULE_TABLE: list[tuple[str, str, int]] = [
     ("pooler.activation", "Tanh", 0),
 ]
 
-#: The module the sample's forward never calls: a ModuleList is iterated, never called.
-UNEXECUTED_MODULE = "encoder.layer"
+#: The module the sample's forward never calls (kept in the tree, marked not executed).
+UNEXECUTED_MODULE = "embeddings.dropout"
+
+#: Containers that are iterated, never called: no calls of their own, yet executed
+#: because their children ran (as the exporter marks them).
+_ITERATED = ("encoder.layer",)
 
 #: BertEmbeddings.forward looks up token types before positions: first-call order
 #: differs from definition order, as in the real model.
@@ -171,14 +175,16 @@ def sample_modules() -> list[ModuleInfo]:
         segment = f"{cls}.{path.rsplit('.', 1)[-1]}" if shared else cls
         tags[path] = f"{tags[parent]}/{segment}"
 
-    called = [path for path, _, _ in _MODULE_TABLE if path != UNEXECUTED_MODULE]
+    called = [path for path, _, _ in _MODULE_TABLE
+              if path != UNEXECUTED_MODULE and path not in _ITERATED]
     first, second = (called.index(p) for p in _CALLED_EARLY)
     called[first], called[second] = called[second], called[first]
     order = {path: i for i, path in enumerate(called)}
     return [
         ModuleInfo(path=path, class_name=cls, tag=tags[path], parent=parents[path],
                    parameter_count=params, execution_order=order.get(path),
-                   call_count=1 if path in order else 0, executed=path in order)
+                   call_count=1 if path in order else 0,
+                   executed=path != UNEXECUTED_MODULE)
         for path, cls, params in _MODULE_TABLE
     ]
 

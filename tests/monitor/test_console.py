@@ -46,7 +46,7 @@ def test_plain_output_shows_tree_statistics_and_summary(replay) -> None:
     text = buffer.getvalue()
     tree_at = text.index("├── BertEmbeddings  embeddings")
     assert text.index("✓ [3/6]") < tree_at < text.index("▶ [4/6]")
-    assert "ModuleList  encoder.layer  (not executed)" in text
+    assert "Dropout  embeddings.dropout  (not executed)" in text
     stats_at = text.index("Node tagging  ")
     assert text.index("✓ [5/6]") < stats_at < text.index("▶ [6/6]")
     assert re.search(r"direct\s+│\s+41 │\s+89\.1%", text)

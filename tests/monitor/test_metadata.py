@@ -62,8 +62,11 @@ def test_module_entries_carry_node_counts(sample: ExportData) -> None:
     modules = {m["path"]: m for m in build_metadata(sample)["modules"]}
     assert modules["encoder.layer.0.attention.self"]["direct_nodes"] == 6
     assert modules["encoder.layer.0.attention.self"]["subtree_nodes"] == 9
-    assert modules["encoder.layer"]["executed"] is False
-    assert modules["encoder.layer"]["execution_order"] is None
+    assert modules["embeddings.dropout"]["executed"] is False
+    assert modules["embeddings.dropout"]["execution_order"] is None
+    iterated = modules["encoder.layer"]  # a ModuleList: never called, but its layers ran
+    assert (iterated["executed"], iterated["call_count"], iterated["subtree_nodes"]) == \
+        (True, 0, 34)
     assert sum(m["direct_nodes"] for m in modules.values()) == 46
 
 
@@ -97,6 +100,15 @@ def test_cancelled_run_is_written_with_status_cancelled(tmp_path: Path) -> None:
     assert document["export_context"]["status"] == "cancelled"
     assert document["steps"]["input_generation"]["status"] == "failed"
     assert document["model"]["model_class"] == "BertModel"
+
+
+def test_unknown_dimensions_are_valid(sample: ExportData) -> None:
+    """An output dimension the exporter left unknown (-1) is valid; -2 is not."""
+    sample.onnx_export.outputs[0].shape = [-1, 16, 32]
+    validate(build_metadata(sample))
+    sample.onnx_export.outputs[0].shape = [-2, 16, 32]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(build_metadata(sample))
 
 
 def test_schema_rejects_what_it_should(sample: ExportData) -> None:

@@ -43,6 +43,13 @@ def test_small_tree_is_drawn_whole() -> None:
     assert "more" not in text
 
 
+def test_repeated_layers_stay_when_the_tree_fits() -> None:
+    """Repeated layers are drawn one by one when the whole tree fits in the budget."""
+    data = with_layers(sample_export_data(), 3)
+    text = text_of(render.module_tree(data, max_lines=100))
+    assert "BertLayer.2  encoder.layer.2" in text and "more" not in text
+
+
 def test_repeated_layers_collapse_to_one_line() -> None:
     """Twelve identical layers show the first expanded and one line for the other eleven."""
     data = with_layers(sample_export_data(), 12)

@@ -52,7 +52,7 @@ def test_one_line_summaries_name_what_each_step_made() -> None:
     """Each step's one-line summary carries its key figure."""
     data = sample_export_data()
     assert summary.one_line(Step.HIERARCHY, data) == \
-        "42 modules, 41 executed, 41 forward calls"
+        "42 modules, 41 executed, 40 forward calls"
     assert summary.one_line(Step.NODE_TAGGING, data) == \
         "46 nodes: 41 direct, 3 inferred, 2 root (95.7% below the root)"
     failed = sample_export_data(failed_at=Step.INPUT_GEN)

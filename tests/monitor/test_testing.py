@@ -29,7 +29,7 @@ def test_sample_has_every_source_and_an_unexecuted_module() -> None:
     assert (tagging.direct, tagging.inferred, tagging.root) == (41, 3, 2)
     assert tagging.direct + tagging.inferred + tagging.root == len(tagging.nodes)
     assert sum(tagging.op_counts.values()) == len(tagging.nodes)
-    assert [m.path for m in data.hierarchy.modules if not m.executed] == ["encoder.layer"]
+    assert [m.path for m in data.hierarchy.modules if not m.executed] == ["embeddings.dropout"]
     assert all(data.records[s].status == StepStatus.COMPLETED for s in EXPORT_STEPS)
 
 

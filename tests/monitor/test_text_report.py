@@ -41,7 +41,8 @@ def test_report_lists_every_module_and_node(replay, tmp_path: Path) -> None:
     for module in data.hierarchy.modules:
         assert re.search(rf"^ {re.escape(module.path or '(root)')} +│ {module.class_name} ",
                          modules, re.M), module.path
-    assert re.search(r"^ encoder\.layer .*│ no .*│ +0 │ +34$", modules, re.M)
+    assert re.search(r"^ embeddings\.dropout .*│ no .*│ +0 │ +0$", modules, re.M)
+    assert re.search(r"^ encoder\.layer .*│ yes +│ +0 │ .*│ +0 │ +34$", modules, re.M)
     nodes = text[text.index("Node mapping (46)"):]
     for node in data.node_tagging.nodes:
         assert re.search(rf"│ {node.name} +│ {node.op_type} +│ "

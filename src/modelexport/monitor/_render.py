@@ -118,10 +118,16 @@ def module_tree(data: ExportData, max_lines: int = TREE_MAX_LINES) -> Renderable
 
     root = roots[0]
     tree = Tree(label(root), guide_style="dim")
-    budget = max_lines - 1 if len(modules) > max_lines else len(modules)
+    too_long = len(modules) > max_lines
+    budget = max_lines - 1 if too_long else len(modules)
     shown, summarised = 1, 0
+
+    def visible(module: ModuleInfo) -> list[ModuleInfo | _Collapsed]:
+        # Repeated layers are collapsed only when the whole tree would not fit.
+        return _visible_children(module, children, collapse=too_long)
+
     stack: list[tuple[Tree, ModuleInfo | _Collapsed]] = [
-        (tree, item) for item in reversed(_visible_children(root, children))]
+        (tree, item) for item in reversed(visible(root))]
     while stack and shown < budget:
         parent_node, item = stack.pop()
         if isinstance(item, _Collapsed):
@@ -130,7 +136,7 @@ def module_tree(data: ExportData, max_lines: int = TREE_MAX_LINES) -> Renderable
             continue
         node = parent_node.add(label(item))
         shown += 1
-        stack.extend((node, child) for child in reversed(_visible_children(item, children)))
+        stack.extend((node, child) for child in reversed(visible(item)))
     hidden = len(modules) - shown - summarised
     if hidden > 0:
         noun = "module" if hidden == 1 else "modules"
@@ -157,7 +163,7 @@ def _subtree_size(module: ModuleInfo, children: dict[str | None, list[ModuleInfo
 
 
 def _visible_children(module: ModuleInfo, children: dict[str | None, list[ModuleInfo]],
-                      ) -> list[ModuleInfo | _Collapsed]:
+                      collapse: bool = True) -> list[ModuleInfo | _Collapsed]:
     """Children to draw: repeated containers of one class show the first, then one line.
 
     `BertLayer.0` … `BertLayer.11` draw as `BertLayer.0` (expanded) and
@@ -165,6 +171,8 @@ def _visible_children(module: ModuleInfo, children: dict[str | None, list[Module
     `Linear.query`/`Linear.key` are always drawn.
     """
     kids = children.get(module.path, [])
+    if not collapse:
+        return list(kids)
     groups: dict[str, list[ModuleInfo]] = {}
     for kid in kids:
         if children.get(kid.path):
