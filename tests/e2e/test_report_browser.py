@@ -173,3 +173,35 @@ def test_missing_chunk_says_so_in_its_block(page, tmp_path: Path) -> None:
     page.wait_for_selector('details[data-chunk="ops/per_module"][data-state="error"]',
                            timeout=5000)
     assert "could not load data/ops/per_module.js" in block.inner_text()
+
+
+def test_third_party_renderer_draws_its_chunk(page, tmp_path: Path) -> None:
+    """A module's own script registers a renderer; its directory entry renders with it."""
+    from modelexport.report import DirectoryEntry, IndexEntry, Loading, ModuleOutput
+    from modelexport.report.registry import ModuleRegistry
+
+    class Boxes:
+        id = "boxes"
+        name = "Boxes"
+        subscriptions = ()
+        loading = Loading.LAZY
+
+        def render(self, ctx):
+            return ModuleOutput(
+                [IndexEntry(title="Box", chunk="boxes/one")],
+                chunks={"boxes/one": {"renderer": "boxes.box", "text": "<b>drawn</b>"}},
+                scripts={"box": "ModelExportReport.renderers['boxes.box'] = function (el, p) {"
+                                " var d = document.createElement('div'); d.className = 'box';"
+                                " d.textContent = p.text; el.appendChild(d); };"},
+                directory_entries=[DirectoryEntry("0/0", "box again", chunk="boxes/one")])
+
+    registry = ModuleRegistry()
+    registry.register("boxes", Boxes)
+    result = build_report(write_synthetic_run(tmp_path / "x.run", 50), registry=registry)
+    page.goto(result.index.as_uri())
+    for scope in ("#m-boxes", "#directory"):
+        page.locator(f'{scope} details[data-chunk="boxes/one"] > summary').click()
+        box = page.locator(f"{scope} .lazy-body .box")
+        box.wait_for(timeout=5000)
+        assert box.inner_text() == "<b>drawn</b>"
+    assert page.errors == []
