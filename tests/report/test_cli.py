@@ -111,3 +111,11 @@ def test_server_serves_report_and_downloads(synthetic_run: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_server_root_never_widens_past_the_reports_parent(tmp_path: Path) -> None:
+    """Beside the run, the shared parent is served; far from it, only the report folder."""
+    run = tmp_path / "a" / "m.run"
+    assert serve_root(tmp_path / "a" / "m.report", run) == tmp_path / "a"
+    far = tmp_path / "b" / "c" / "m.report"
+    assert serve_root(far, run) == far

@@ -23,8 +23,15 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def serve_root(report_dir: Path, run_dir: Path) -> Path:
-    """The folder to serve: the nearest one holding both the report and the run."""
-    return Path(os.path.commonpath([report_dir.resolve(), run_dir.resolve()]))
+    """The folder to serve: the report's parent when the run lies under it, else the report.
+
+    Serving the nearest common folder of two far-apart paths could expose a whole
+    disk (even on loopback); then only the report is served and its links into
+    the run work from file:// alone.
+    """
+    report = report_dir.resolve()
+    common = Path(os.path.commonpath([report, run_dir.resolve()]))
+    return common if common == report.parent else report
 
 
 def make_server(root: Path, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
