@@ -127,3 +127,12 @@ def test_close_stops_a_running_spinner(sample) -> None:
     writer.close()
     assert writer._progress is None
     assert "\x1b[?25h" in buffer.getvalue()  # the cursor is shown again
+
+
+def test_error_is_printed_once(replay) -> None:
+    """The failed step's line says 'failed'; the error text itself appears once, at the end."""
+    console, buffer = plain_console(width=400)
+    data = replay([ConsoleWriter(console)], failed_at=Step.ONNX_EXPORT)
+    text = buffer.getvalue()
+    assert "✗ [4/6] ONNX export  3.65 s  failed\n" in text
+    assert text.count(data.error) == 1

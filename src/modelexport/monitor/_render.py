@@ -86,9 +86,13 @@ def step_ended_line(step: Step, data: ExportData) -> Text:
     text = Text.assemble((f"{mark} ", style), (step_label(step, data), "bold"))
     if record.duration_s is not None:
         text.append(f"  {format_seconds(record.duration_s)}", style="dim")
+    if record.status == StepStatus.FAILED:
+        # The error itself follows once, in the failure line that ends the run.
+        text.append("  failed", style="red")
+        return text
     summary = one_line(step, data)
     if summary:
-        text.append(f"  {summary}", style="red" if record.status == StepStatus.FAILED else "")
+        text.append(f"  {summary}")
     return text
 
 
