@@ -1,6 +1,8 @@
 """A tiny model whose forward sleeps, so an export runs long enough to be watched or killed.
 
-`SLOW_MODEL_SLEEP_S` sets the sleep per forward call (default 1 s). Used as
+`SLOW_MODEL_SLEEP_S` sets the sleep per forward call (default 1 s);
+`SLOW_MODEL_SLOW_CALLS` limits it to the first N calls (the hierarchy pass
+is the first), so the export itself runs at full speed. Used as
 `python -m modelexport export tests/progress/_slow_model.py:build -o OUT.onnx`.
 """
 
@@ -18,8 +20,13 @@ class SlowBlock(nn.Module):
         super().__init__()
         self.linear = nn.Linear(4, 4)
 
+        self.calls = 0
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        time.sleep(float(os.environ.get("SLOW_MODEL_SLEEP_S", "1")))
+        self.calls += 1
+        slow_calls = int(os.environ.get("SLOW_MODEL_SLOW_CALLS", "0")) or None
+        if slow_calls is None or self.calls <= slow_calls:
+            time.sleep(float(os.environ.get("SLOW_MODEL_SLEEP_S", "1")))
         return torch.relu(self.linear(x))
 
 
