@@ -136,3 +136,17 @@ def test_error_is_printed_once(replay) -> None:
     text = buffer.getvalue()
     assert "✗ [4/6] ONNX export  3.65 s  failed\n" in text
     assert text.count(data.error) == 1
+
+
+def test_output_survives_a_stage_redirecting_stdout(sample) -> None:
+    """Lines go to the stream current at construction, even while a stage redirects stdout."""
+    import contextlib
+
+    real, swallowed = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(real):
+        writer = ConsoleWriter(Console(force_terminal=False))
+    writer.start(sample)
+    with contextlib.redirect_stdout(swallowed):
+        writer.write(Step.MODEL_PREP, sample)
+    assert "✓ [1/6] Model preparation" in real.getvalue()
+    assert swallowed.getvalue() == ""

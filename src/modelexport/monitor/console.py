@@ -40,6 +40,9 @@ class ConsoleWriter(StepAwareWriter):
         """`live` forces the spinner on or off; by default it runs only on a terminal."""
         super().__init__()
         self.console = console if console is not None else Console(highlight=False)
+        # Pin the stream now: a console without a file follows sys.stdout, and a stage that
+        # redirects sys.stdout (the exporter silences torch's prints) would swallow our lines.
+        self.console.file = self.console.file
         self.quiet = quiet
         self.live = self.console.is_terminal if live is None else live
         self.tree_max_lines = tree_max_lines
@@ -128,6 +131,10 @@ class ConsoleWriter(StepAwareWriter):
             console=self.console,
             transient=True,
             refresh_per_second=8,
+            # Never swap sys.stdout/stderr: a stage may redirect them inside a step, and
+            # nested swaps undone out of order would leave the process writing to a buffer.
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._task = self._progress.add_task(self._description(export_step, data),
                                              total=record.total, completed=record.completed)
