@@ -183,3 +183,29 @@ def test_close_without_finish_still_writes_a_final_manifest(sample: ExportData,
     writer.close()
     manifest = read_manifest(tmp_path / "bert-tiny.run")
     assert manifest.complete and manifest.file("events").records == 2
+
+
+def test_skipped_step_is_logged_with_its_reason(tmp_path: Path) -> None:
+    """monitor.skip writes a step_skipped event carrying the reason."""
+    from modelexport.monitor import ExportMonitor
+    from modelexport.testing import sample_export_data
+
+    data = sample_export_data(tmp_path)
+    with ExportMonitor(data, [EventLogWriter()]) as monitor:
+        monitor.skip(Step.VERIFY, "--no-verify given")
+    skipped = [r for r in events(tmp_path / "bert-tiny.run") if r["kind"] == "step_skipped"]
+    assert [(r["step"], r["status"], r["message"]) for r in skipped] == [
+        ("verify", "skipped", "--no-verify given")]
+
+
+def test_run_folder_defaults_beside_the_output(tmp_path: Path) -> None:
+    """Without a run_dir artifact, the folder is <stem>.run beside the .onnx."""
+    from modelexport.monitor import ExportMonitor
+    from modelexport.testing import sample_export_data
+
+    data = sample_export_data(tmp_path)
+    del data.artifacts["run_dir"]
+    data.output_path = str(tmp_path / "other" / "model.onnx")
+    with ExportMonitor(data, [EventLogWriter()]):
+        pass
+    assert read_manifest(tmp_path / "other" / "model.run").complete

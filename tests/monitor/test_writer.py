@@ -97,3 +97,36 @@ def test_write_after_close_is_refused() -> None:
     writer.close()
     with pytest.raises(ValueError, match="closed"):
         writer.write(Step.HIERARCHY, sample_export_data())
+
+
+def _real_writers(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from modelexport.monitor import ConsoleWriter, EventLogWriter, MetadataWriter, ReportWriter
+
+    console = Console(file=io.StringIO(), force_terminal=True)
+    return [ConsoleWriter(console), EventLogWriter(tmp_path / "x.run"),
+            MetadataWriter(tmp_path / "m.json"), ReportWriter(tmp_path / "r.txt")]
+
+
+def test_shipped_writers_close_without_raising_in_any_state(tmp_path) -> None:
+    """Each shipped writer closes cleanly unstarted, mid-run (folder deleted), and twice."""
+    import shutil
+
+    from modelexport.steps import StepStatus
+
+    for writer in _real_writers(tmp_path):
+        writer.close()
+        writer.close()
+        assert writer.closed
+    data = sample_export_data(tmp_path)
+    record = data.record(Step.ONNX_EXPORT)
+    record.status, record.started_at = StepStatus.RUNNING, 1.0
+    for writer in _real_writers(tmp_path):
+        writer.start(data)
+        writer.write(Step.ONNX_EXPORT, data)
+        shutil.rmtree(tmp_path / "x.run", ignore_errors=True)
+        writer.close()
+        assert writer.closed
