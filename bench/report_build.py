@@ -24,7 +24,7 @@ from modelexport.report import build_report
 from modelexport.report.synthetic import write_synthetic_run
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORDED_MINILM = ROOT / "tests" / "report" / "data" / "all-MiniLM-L6-v2.run"
+RECORDED_MINILM = ROOT / "tests" / "report" / "data" / "all-MiniLM-L6-v2.run-recorded"
 TARGETS = {"minilm_seconds": 1.0, "index_bytes_20k": 300 * 1024}
 
 

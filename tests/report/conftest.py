@@ -13,12 +13,13 @@ from modelexport.report import ModuleRegistry, discover
 from modelexport.report.synthetic import write_synthetic_run
 from modelexport.runfiles import RunFolder
 
-MINILM_RUN = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.run"
+MINILM_RUN = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.run-recorded"
+"""Not named `*.run/`, which .gitignore keeps out of the repository; copied under that name."""
 
 
 def copy_minilm_run(dest: Path) -> Path:
     """The recorded MiniLM run folder copied into `dest`, with placeholder artifacts beside it."""
-    run = Path(shutil.copytree(MINILM_RUN, dest / MINILM_RUN.name))
+    run = Path(shutil.copytree(MINILM_RUN, dest / "all-MiniLM-L6-v2.run"))
     for name in ("all-MiniLM-L6-v2.onnx", "all-MiniLM-L6-v2_htp_metadata.json",
                  "all-MiniLM-L6-v2_htp_export_report.txt"):
         (dest / name).write_text("placeholder\n")
