@@ -117,6 +117,7 @@ class ManifestProbe(StepAwareWriter):
         super().__init__()
         self.run_dir = run_dir
         self.seen: list[tuple[str, bool, int]] = []
+        self.files: dict[str, set[str]] = {}
 
     @step(*EXPORT_STEPS)
     def probe(self, export_step: Step, data: ExportData) -> int:
@@ -124,6 +125,7 @@ class ManifestProbe(StepAwareWriter):
             manifest = read_manifest(self.run_dir)
             self.seen.append((export_step.value, manifest.complete,
                               manifest.file("events").records))
+            self.files[export_step.value] = {f.type for f in manifest.files}
         return 0
 
     def _write_default(self, export_step: Step, data: ExportData) -> int:
@@ -209,3 +211,12 @@ def test_run_folder_defaults_beside_the_output(tmp_path: Path) -> None:
     with ExportMonitor(data, [EventLogWriter()]):
         pass
     assert read_manifest(tmp_path / "other" / "model.run").complete
+
+
+
+def test_tables_are_listed_when_tagging_completes(replay, tmp_path: Path) -> None:
+    """A reader that sees node tagging completed finds nodes and hierarchy in the manifest."""
+    probe = ManifestProbe(tmp_path / "bert-tiny.run")
+    replay([EventLogWriter(), probe])
+    assert {"nodes", "hierarchy"} <= probe.files["node_tagging"]
+    assert "nodes" not in probe.files["onnx_export"]

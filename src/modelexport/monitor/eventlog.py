@@ -166,14 +166,16 @@ class EventLogWriter(StepAwareWriter):
     # ---------------------------------------------------------------- step events
     @step(Step.NODE_TAGGING)
     def _write_tagging(self, export_step: Step, data: ExportData) -> int:
-        """Tagging done: the node and module tables are complete, write them."""
-        written = self._write_default(export_step, data)
-        record = data.records.get(export_step)
-        if record is not None and record.status == StepStatus.COMPLETED:
+        """Tagging done: the node and module tables are complete, write them.
+
+        They are written before the `step_completed` event (and its manifest), so a
+        reader that sees tagging completed finds both tables listed.
+        """
+        if data.record(export_step).status == StepStatus.COMPLETED:
+            self._require(data)
             self._write_table("nodes", node_records(data), NODES_SCHEMA_VERSION)
             self._write_table("hierarchy", hierarchy_records(data), HIERARCHY_SCHEMA_VERSION)
-            self._require(data).write_manifest(complete=False)
-        return written
+        return self._write_default(export_step, data)
 
     def _write_default(self, export_step: Step, data: ExportData) -> int:
         record = data.record(export_step)
