@@ -118,8 +118,20 @@ def watch_cmd(
     store: str | None = StoreOpt, as_json: bool = JsonOpt,
 ) -> None:
     """Follow a run live until it ends (completed, failed, cancelled or crashed)."""
-    code = run_guarded(_watch, store, run, interval, as_json)
+    try:
+        code = run_guarded(_watch_until_interrupted, store, run, interval, as_json)
+    except KeyboardInterrupt:  # pragma: no cover - raised between the guard and here
+        code = 130
     raise typer.Exit(code)
+
+
+def _watch_until_interrupted(store_url: str | None, ref: str | None, interval: float,
+                             as_json: bool) -> int:
+    """Ctrl-C stops watching, not the run: exit 130 quietly instead of 'run cancelled'."""
+    try:
+        return _watch(store_url, ref, interval, as_json)
+    except KeyboardInterrupt:
+        return 130
 
 
 def _watch(store_url: str | None, ref: str | None, interval: float, as_json: bool) -> int:
