@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -371,6 +371,3 @@ def step_timings(data: ExportData) -> Table:
                       format_seconds(record.duration_s), one_line(step, data))
     return table
 
-
-def render_group(*items: RenderableType | None) -> Group:
-    return Group(*(i for i in items if i is not None))

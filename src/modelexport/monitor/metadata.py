@@ -112,12 +112,6 @@ def build_metadata(data: ExportData) -> dict[str, Any]:
     }
 
 
-def dump_metadata(document: dict[str, Any]) -> str:
-    """Stable text: two-space indent, keys in document order, a final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False,
-                      default=str) + "\n"
-
-
 def write_metadata(path: str | os.PathLike[str], data: ExportData) -> Path:
     """Write the metadata of `data` to `path` atomically: all of it or nothing."""
     target = Path(path)
