@@ -58,6 +58,9 @@ class HybridStore(Store):
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._busy = False
+        self._closed = False
+        self.healthy = True
+        """False while the backend is refusing writes (since its last failure, until a success)."""
         self._spool_dir = Path(spool_dir) if spool_dir is not None else _default_spool(self.url)
         self._spill_path: Path | None = None
         self._spill_offset = 0
@@ -162,12 +165,16 @@ class HybridStore(Store):
     def close(self) -> None:
         if self._stopping.is_set():
             return
-        self.flush(self._close_timeout_s)
+        # A backend that is down will not come back in the next seconds: do not hold up the
+        # end of the run waiting for it, spill instead.
+        wait = self._close_timeout_s if self.healthy else min(self._close_timeout_s, 1.0)
+        self.flush(wait)
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
-        self._thread.join(self._close_timeout_s)
+        self._thread.join(wait)
         with self._cond:
+            self._closed = True  # a batch still in flight is spilled too; replays are idempotent
             if self._pending:
                 self._spill_front(list(self._pending))
                 self._pending.clear()
@@ -193,10 +200,13 @@ class HybridStore(Store):
                 self._busy = True
             done, error = self._apply(batch)
             with self._cond:
+                if self._closed:
+                    return
                 for _ in range(done):
                     self._pending.popleft()
                 self._busy = False
                 self._cond.notify_all()
+            self.healthy = error is None
             if error is not None:
                 self.failures += 1
                 self.last_error = error
