@@ -119,3 +119,16 @@ def test_server_root_never_widens_past_the_reports_parent(tmp_path: Path) -> Non
     assert serve_root(tmp_path / "a" / "m.report", run) == tmp_path / "a"
     far = tmp_path / "b" / "c" / "m.report"
     assert serve_root(far, run) == far
+
+
+def test_serve_on_a_busy_port_exits_2(cli, synthetic_run: Path) -> None:
+    """A port already taken is a usage error naming the port, not a traceback."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("report", synthetic_run, "--serve", "--no-browser", "--port", port)
+    assert result.exit_code == 2, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
