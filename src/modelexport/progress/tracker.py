@@ -38,6 +38,7 @@ COALESCE_S = 0.5
 EVENT_KINDS = ("started", "progress", "completed", "failed", "cancelled", "skipped")
 
 Callback = Callable[[EventRecord], None]
+_PENDING = State.PENDING.value
 
 _TERMINAL_KIND = {
     State.COMPLETED: "completed",
@@ -239,13 +240,13 @@ class Tracker:
                 rec.total = total
             if message is not None:
                 rec.message = message
-            if node.state == State.PENDING:
+            if rec.status == _PENDING:
                 self._start(node, None, None)
                 return
             now = self._clock()
             if now - node._last_write >= self._coalesce_s:
                 self._emit(node, "progress", now)
-            else:
+            elif not node._dirty:
                 node._dirty = True
                 self._dirty[id(node)] = node
 
