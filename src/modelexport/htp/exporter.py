@@ -56,6 +56,7 @@ def torch_trace(directory: Path | None) -> Iterator[None]:
 
     directory.mkdir(parents=True, exist_ok=True)
     handler = torch_logging.LazyTraceHandler(str(directory))
+    handler.setFormatter(torch_logging.TorchLogsFormatter(trace=True))
     trace_log = torch_logging.trace_log
     previous_level = trace_log.level
     trace_log.addHandler(handler)

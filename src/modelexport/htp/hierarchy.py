@@ -27,8 +27,17 @@ def parent_path(path: str) -> str | None:
     return path.rpartition(".")[0]
 
 
+#: Pure containers: never called, so they add no segment (`BertLayer.2`, not `ModuleList/BertLayer.2`).
+CONTAINER_TYPES: tuple[type[nn.Module], ...] = (nn.ModuleList, nn.ModuleDict)
+
+
 def module_tags(model: nn.Module) -> dict[str, str]:
-    """Hierarchy tag of every module, keyed by dotted module path."""
+    """Hierarchy tag of every module, keyed by dotted module path.
+
+    A container (ModuleList, ModuleDict) shares its parent's tag and its
+    children are named as if they sat in the parent, which is how people read
+    `/BertModel/BertEncoder/BertLayer.2`.
+    """
     tags: dict[str, str] = {"": "/" + type(model).__name__}
 
     def visit(module: nn.Module, path: str) -> None:
@@ -36,9 +45,12 @@ def module_tags(model: nn.Module) -> dict[str, str]:
         class_counts = Counter(type(child).__name__ for _, child in children)
         for attr, child in children:
             cls = type(child).__name__
-            segment = cls if class_counts[cls] == 1 else f"{cls}.{attr}"
             child_path = f"{path}.{attr}" if path else attr
-            tags[child_path] = f"{tags[path]}/{segment}"
+            if isinstance(child, CONTAINER_TYPES):
+                tags[child_path] = tags[path]
+            else:
+                segment = cls if class_counts[cls] == 1 else f"{cls}.{attr}"
+                tags[child_path] = f"{tags[path]}/{segment}"
             visit(child, child_path)
 
     visit(model, "")
