@@ -41,6 +41,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def run_guarded(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call the library; map its errors (and Ctrl-C) to a one-line message and an exit code."""
     from modelexport.errors import ModelExportError
+    from modelexport.monitor.monitor import Cancelled
 
     try:
         return func(*args, **kwargs)
@@ -49,14 +50,24 @@ def run_guarded(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     except ModelExportError as exc:
         if State.verbose:
             traceback.print_exc()
-        raise fail(str(exc), exc.exit_code) from None
+        raise fail(_with_step(exc, str(exc)), exc.exit_code) from None
     except KeyboardInterrupt:
         raise fail("interrupted (Ctrl-C); the run is recorded as cancelled", 1) from None
+    except Cancelled as exc:
+        raise fail(f"interrupted ({exc}); the run is recorded as cancelled", 1) from None
     except Exception as exc:
         if State.verbose:
             traceback.print_exc()
         hint = "" if State.verbose else " (run with -v for the traceback)"
-        raise fail(f"{type(exc).__name__}: {exc}{hint}", 1) from None
+        raise fail(_with_step(exc, f"{type(exc).__name__}: {exc}{hint}"), 1) from None
+
+
+def _with_step(exc: BaseException, message: str) -> str:
+    """Prefix the failing pipeline step when the monitor recorded one."""
+    step = getattr(exc, "failed_step", None)
+    if step is None:
+        return message
+    return f"step {step.number} ({step.title.lower()}) failed: {message}"
 
 
 def is_tty() -> bool:

@@ -97,7 +97,10 @@ def check_output_path(path: Path) -> None:
     probe = folder
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+    if not probe.is_dir():
+        raise OutputPathError(f"cannot create {folder}: {probe} is a file, not a folder",
+                              hint="choose another -o location")
+    if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputPathError(f"cannot write to {folder}: permission denied",
                               hint="choose another -o location")
 

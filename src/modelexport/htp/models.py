@@ -107,6 +107,8 @@ def _import_factory(spec: str) -> Any:
         except Exception as exc:
             raise UsageError(f"importing {path} failed: {type(exc).__name__}: {exc}") from exc
     else:
+        if os.getcwd() not in sys.path:  # `mymodels:build` means ./mymodels.py, as in python -m
+            sys.path.insert(0, os.getcwd())
         try:
             module = importlib.import_module(target)
         except ModuleNotFoundError as exc:

@@ -58,8 +58,7 @@ class ConsoleWriter(StepAwareWriter):
     def finish(self, data: ExportData) -> None:
         self._stop_live()
         if self.quiet:
-            if data.status in (RunStatus.FAILED, RunStatus.CANCELLED):
-                self.console.print(_render.failure_line(data))
+            # The caller reports the failure: the CLI as one line on stderr, the API by raising.
             return
         for renderable in _render.ending(data):
             self.console.print(renderable)

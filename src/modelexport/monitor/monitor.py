@@ -164,6 +164,8 @@ class ExportMonitor:
         record.error = str(exc) or type(exc).__name__
         if record.started_at is not None:
             record.duration_s = now - record.started_at
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.failed_step = step  # type: ignore[attr-defined] - lets the CLI name the step
         self._dispatch(step)
 
     def skip(self, step: Step, reason: str) -> None:
