@@ -28,7 +28,7 @@ from rich.progress import (
 
 from modelexport.monitor import _render
 from modelexport.monitor.writer import StepAwareWriter
-from modelexport.steps import ExportData, RunStatus, Step, StepStatus
+from modelexport.steps import ExportData, Step, StepStatus
 
 
 class ConsoleWriter(StepAwareWriter):
