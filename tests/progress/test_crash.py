@@ -1,4 +1,4 @@
-"""A real export killed with SIGKILL shows as `crashed` within three heartbeats."""
+"""A real export killed with SIGKILL shows `crashed` within three heartbeats; SIGTERM cancels."""
 
 from __future__ import annotations
 
@@ -47,3 +47,26 @@ def test_sigkilled_export_shows_crashed(tmp_path: Path, sqlite_url: str) -> None
     assert data["status"] == "crashed"
     hierarchy = next(n for n in data["nodes"] if n["node_id"] == "export/hierarchy_building")
     assert hierarchy["status"] == "crashed"
+
+
+def test_sigterm_marks_the_run_cancelled(tmp_path: Path, sqlite_url: str) -> None:
+    """SIGTERM ends a real export as cancelled, recorded by the run's own process."""
+    proc = start_export(tmp_path, sqlite_url, sleep_s=60, heartbeat_s=HEARTBEAT_S)
+    try:
+        run, _ = wait_for(lambda: running_node(sqlite_url, "export/hierarchy_building"), proc,
+                          what="the hierarchy step to start")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+    assert proc.returncode != 0
+    with SQLStore(sqlite_url) as store:
+        stored = store.get_run(run.id)
+        assert stored is not None and stored.status == "cancelled"
+        assert effective_status(stored) == "cancelled"
+        step = next(n for n in store.nodes(run.id) if n.node_id == "export/hierarchy_building")
+        assert step.status in ("failed", "cancelled")
