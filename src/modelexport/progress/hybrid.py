@@ -101,7 +101,14 @@ class HybridStore(Store):
     def _enqueue(self, op: Op) -> None:
         with self._cond:
             if self._spill_count or len(self._pending) >= self._max_buffer:
-                self._spill([op])
+                try:
+                    self._spill([op])
+                except OSError as exc:
+                    self.last_error = f"cannot spill to {self._spill_path}: {exc}"
+                    if self._spill_count:
+                        self.dropped += 1  # it would overtake older spilled writes: count it lost
+                    else:
+                        self._pending.append(op)  # over the bound, but in order and kept
             else:
                 self._pending.append(op)
             self._cond.notify()
@@ -271,6 +278,15 @@ class HybridStore(Store):
         self._spill_count += len(ops)
 
     def _load_spill_chunk(self) -> None:
+        try:
+            self._read_spill_chunk()
+        except OSError as exc:  # the file vanished or cannot be read: count it, keep draining
+            self.last_error = f"cannot read the spill file {self._spill_path}: {exc}"
+            self.dropped += self._spill_count
+            self._spill_count = 0
+            self._spill_offset = 0
+
+    def _read_spill_chunk(self) -> None:
         path = self._spill_file()
         with open(path, encoding="utf-8") as handle:
             handle.seek(self._spill_offset)
