@@ -170,3 +170,24 @@ def test_a_malformed_write_is_dropped_not_retried_forever(tmp_path: Path) -> Non
     assert hybrid.flush(5)
     assert hybrid.dropped == 1 and "bad field" in (hybrid.last_error or "")
     hybrid.close()
+
+
+def test_an_unwritable_spool_keeps_writes_in_memory(sqlite_url: str, tmp_path: Path,
+                                                    clock: FakeClock) -> None:
+    """When the spill file cannot be created, writes stay queued in memory, in order, and land."""
+    not_a_folder = tmp_path / "spool"
+    not_a_folder.write_text("a file where the spool folder should be")
+    backend = SQLStore(sqlite_url)
+    backend.list_runs()
+    cutoff = Cutoff(backend.engine)
+    cutoff.cut.set()
+    hybrid = HybridStore(backend, spool_dir=not_a_folder, max_buffer=2, retry_s=0.01)
+    tracker = Tracker(hybrid, clock=clock)
+    _drive(tracker, clock, 2)
+    assert "cannot spill" in (hybrid.spill_error or "")
+    cutoff.cut.clear()
+    assert hybrid.flush(30)
+    with SQLStore(sqlite_url) as reader:
+        assert reader.events("r") == hybrid.local.events("r")
+    assert hybrid.dropped == 0
+    hybrid.close()

@@ -70,6 +70,8 @@ class HybridStore(Store):
         self.last_error: str | None = None
         self.dropped = 0
         """Operations dropped because the backend rejected them as malformed (never retryable)."""
+        self.spill_error: str | None = None
+        """Why the spill file could not be written or read, when that happened."""
         self.left_behind: Path | None = None
         """The spill file still holding writes after close(), when the backend stayed away."""
         self._replay_orphans()
@@ -104,7 +106,7 @@ class HybridStore(Store):
                 try:
                     self._spill([op])
                 except OSError as exc:
-                    self.last_error = f"cannot spill to {self._spill_path}: {exc}"
+                    self.spill_error = f"cannot spill to {self._spill_path}: {exc}"
                     if self._spill_count:
                         self.dropped += 1  # it would overtake older spilled writes: count it lost
                     else:
@@ -281,7 +283,7 @@ class HybridStore(Store):
         try:
             self._read_spill_chunk()
         except OSError as exc:  # the file vanished or cannot be read: count it, keep draining
-            self.last_error = f"cannot read the spill file {self._spill_path}: {exc}"
+            self.spill_error = f"cannot read the spill file {self._spill_path}: {exc}"
             self.dropped += self._spill_count
             self._spill_count = 0
             self._spill_offset = 0
