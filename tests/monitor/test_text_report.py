@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from modelexport.monitor import ConsoleWriter, ReportWriter
-from modelexport.monitor import _render as render
+from modelexport.monitor import ConsoleWriter, ReportWriter, text_report
 from modelexport.monitor.text_report import REPORT_WIDTH, write_report
 from modelexport.steps import ExportData, Step
 
@@ -39,14 +38,14 @@ def test_report_lists_every_module_and_node(replay, tmp_path: Path) -> None:
     text = report_text(tmp_path)
     modules = text[text.index("Modules (42)"):text.index("Node mapping (46)")]
     for module in data.hierarchy.modules:
-        assert re.search(rf"^ {re.escape(module.path or '(root)')} +│ {module.class_name} ",
+        assert re.search(rf"^{re.escape(module.path or '(root)')} +{module.class_name} ",
                          modules, re.M), module.path
-    assert re.search(r"^ embeddings\.dropout .*│ no .*│ +0 │ +0$", modules, re.M)
-    assert re.search(r"^ encoder\.layer .*│ yes +│ +0 │ .*│ +0 │ +34$", modules, re.M)
+    assert re.search(r"^embeddings\.dropout .* no +0 .* 0 +0$", modules, re.M)
+    assert re.search(r"^encoder\.layer .* yes +0 .* 0 +34$", modules, re.M)
     nodes = text[text.index("Node mapping (46)"):]
     for node in data.node_tagging.nodes:
-        assert re.search(rf"│ {node.name} +│ {node.op_type} +│ "
-                         rf"{re.escape(node.module_path or '(root)')} +│ {node.source}$",
+        assert re.search(rf" {node.name} +{node.op_type} +"
+                         rf"{re.escape(node.module_path or '(root)')} +{node.source}$",
                          nodes, re.M), node.name
 
 
@@ -65,10 +64,10 @@ def test_complete_tables_have_one_row_per_line(replay, tmp_path: Path) -> None:
     data = replay([ReportWriter()])
     text = report_text(tmp_path)
     module = max(data.hierarchy.modules, key=lambda m: len(m.tag))
-    rows = [line for line in text.splitlines() if line.startswith(f" {module.path} ")]
+    rows = [line for line in text.splitlines() if line.startswith(f"{module.path} ")]
     assert len(rows) == 1
     assert module.tag in rows[0] and len(rows[0]) > REPORT_WIDTH
-    rows = [line for line in text.splitlines() if re.match(r"^ +\d+ │ node_", line)]
+    rows = [line for line in text.splitlines() if re.match(r"^ *\d+  node_", line)]
     assert len(rows) == 46
 
 
@@ -93,7 +92,7 @@ def test_report_failure_mid_write_leaves_the_old_file(sample: ExportData, tmp_pa
     def broken(data: ExportData) -> None:
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(render, "node_table", broken)
+    monkeypatch.setattr(text_report, "_node_rows", broken)
     partial = io.StringIO()
     with pytest.raises(RuntimeError):
         write_report(partial, sample)

@@ -20,7 +20,6 @@ from rich.tree import Tree
 from modelexport.monitor._summary import (
     format_bytes,
     format_seconds,
-    module_counts,
     one_line,
     record_or_pending,
     steps_of,
@@ -324,39 +323,6 @@ def transcript(data: ExportData) -> Iterator[RenderableType]:
             yield step_ended_line(step, data)
         yield from after_step(step, data)
     yield from ending(data)
-
-
-def module_table(data: ExportData) -> Table | None:
-    """Every module: path, class, tag, executed, calls, params, direct/subtree nodes."""
-    if data.hierarchy is None:
-        return None
-    counts = module_counts(data)
-    table = Table(title=f"Modules ({len(data.hierarchy.modules)})", title_justify="left",
-                  show_edge=False, expand=False)
-    for name, justify in (("path", "left"), ("class", "left"), ("tag", "left"),
-                          ("executed", "left"), ("calls", "right"), ("params", "right"),
-                          ("direct", "right"), ("subtree", "right")):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for module in data.hierarchy.modules:
-        c = counts[module.path]
-        table.add_row(module.path or "(root)", module.class_name, module.tag,
-                      "yes" if module.executed else "no", str(module.call_count),
-                      f"{module.parameter_count:,}", str(c.direct), str(c.subtree))
-    return table
-
-
-def node_table(data: ExportData) -> Table | None:
-    """Every ONNX node: name, op type, module path, source."""
-    if data.node_tagging is None:
-        return None
-    table = Table(title=f"Node mapping ({data.node_tagging.total_nodes})", title_justify="left",
-                  show_edge=False)
-    table.add_column("#", justify="right")
-    for name in ("node", "op", "module path", "source"):
-        table.add_column(name, no_wrap=True)
-    for i, node in enumerate(data.node_tagging.nodes):
-        table.add_row(str(i), node.name, node.op_type, node.module_path or "(root)", node.source)
-    return table
 
 
 def step_timings(data: ExportData) -> Table:

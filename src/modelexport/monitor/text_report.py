@@ -20,13 +20,13 @@ from rich.table import Table
 
 from modelexport._atomic import atomic_open
 from modelexport.monitor import _render
+from modelexport.monitor._summary import module_counts
 from modelexport.monitor.writer import StepAwareWriter
 from modelexport.steps import ExportData, Step
 
 #: Characters per line of the report; wide enough for module paths and tags.
 REPORT_WIDTH = 120
 #: Width for the complete module and node tables: never wrap a row.
-UNBOUNDED_WIDTH = 10_000
 
 
 def report_path_for(onnx_path: str | os.PathLike[str]) -> Path:
@@ -72,12 +72,53 @@ def report_sections(data: ExportData, width: int = REPORT_WIDTH) -> Iterator[str
         yield _plain(renderable, width)
     # Built one at a time, so a huge node table is never held beside the others. The
     # complete tables get one row per line, as wide as their longest row, so they grep well.
-    builders = ((_render.step_timings, width), (_context_table, width),
-                (_render.module_table, UNBOUNDED_WIDTH), (_render.node_table, UNBOUNDED_WIDTH))
-    for build, section_width in builders:
-        section = build(data)
-        if section is not None:
-            yield "\n" + _plain(section, section_width)
+    for build in (_render.step_timings, _context_table):
+        yield "\n" + _plain(build(data), width)
+    # The complete tables are plain fixed-width text: rich's layout costs about a second
+    # per thousand rows, and these tables have one row per module and per node.
+    for build_rows in (_module_rows, _node_rows):
+        rows = build_rows(data)
+        if rows is not None:
+            yield "\n" + _columns(*rows)
+
+
+Rows = tuple[str, list[str], list[list[str]], set[int]]
+
+
+def _columns(title: str, headers: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """A titled table, one row per line, columns as wide as their widest cell."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([title, line(headers), rule, *(line(r) for r in rows)]) + "\n"
+
+
+def _module_rows(data: ExportData) -> Rows | None:
+    if data.hierarchy is None:
+        return None
+    counts = module_counts(data)
+    rows = []
+    for module in data.hierarchy.modules:
+        c = counts[module.path]
+        rows.append([module.path or "(root)", module.class_name, module.tag,
+                     "yes" if module.executed else "no", str(module.call_count),
+                     f"{module.parameter_count:,}", str(c.direct), str(c.subtree)])
+    headers = ["path", "class", "tag", "executed", "calls", "params", "direct", "subtree"]
+    return f"Modules ({len(rows)})", headers, rows, {4, 5, 6, 7}
+
+
+def _node_rows(data: ExportData) -> Rows | None:
+    if data.node_tagging is None:
+        return None
+    rows = [[str(i), n.name, n.op_type, n.module_path or "(root)", n.source]
+            for i, n in enumerate(data.node_tagging.nodes)]
+    title = f"Node mapping ({data.node_tagging.total_nodes})"
+    return title, ["#", "node", "op", "module path", "source"], rows, {0}
 
 
 def write_report(file: IO[str], data: ExportData, width: int = REPORT_WIDTH) -> None:
