@@ -11,7 +11,7 @@ DEMO_DIR ?= demo-output
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint bench venv browser clean
+.PHONY: demo test lint venv browser tmux clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,21 @@ browser:
 	     && echo "installed Debian's chromium"; \
 	  else echo "chromium missing and not root: browser tests will skip (apt-get install chromium)"; fi; }
 
+# tmux for the `monitor watch` pane test.
+tmux:
+	@command -v tmux >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get install -y --no-install-recommends tmux >/dev/null 2>&1 || \
+	     (apt-get update >/dev/null && apt-get install -y --no-install-recommends tmux >/dev/null)) \
+	     && echo "installed tmux"; \
+	  else echo "tmux missing and not root: the watch-in-tmux test will skip (apt-get install tmux)"; fi; }
+
 demo: $(STAMP)
 	$(BIN)/modelexport export all-MiniLM-L6-v2 -o $(DEMO_DIR)/all-MiniLM-L6-v2.onnx --report
 	$(BIN)/modelexport analyze $(DEMO_DIR)/all-MiniLM-L6-v2.onnx --max-depth 3
 	$(BIN)/modelexport monitor list --limit 3
 
-test: $(STAMP) browser
+test: $(STAMP) browser tmux
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q
 
