@@ -38,16 +38,6 @@ def test_iso_times_are_utc_with_milliseconds() -> None:
     assert summary.iso(None) is None
 
 
-def test_sizes_and_durations_read_naturally() -> None:
-    """Bytes and seconds are shown in the unit a person expects."""
-    assert summary.format_bytes(512) == "512 B"
-    assert summary.format_bytes(97_314) == "95.0 KB"
-    assert summary.format_bytes(3 * 1024**3) == "3.0 GB"
-    assert summary.format_seconds(0.21) == "210 ms"
-    assert summary.format_seconds(3.65) == "3.65 s"
-    assert summary.format_seconds(75) == "1m15.0s"
-
-
 def test_one_line_summaries_name_what_each_step_made() -> None:
     """Each step's one-line summary carries its key figure."""
     data = sample_export_data()

@@ -17,9 +17,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from modelexport._format import format_bytes, format_seconds
 from modelexport.monitor._summary import (
-    format_bytes,
-    format_seconds,
     one_line,
     record_or_pending,
     steps_of,

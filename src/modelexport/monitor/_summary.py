@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelexport._format import format_bytes
 from modelexport.steps import (
     EXPORT_STEPS,
     ExportData,
@@ -207,22 +208,3 @@ def one_line(step: Step, data: ExportData) -> str:
     return type(value).__name__
 
 
-def format_bytes(n: int | float) -> str:
-    """Bytes in the largest unit that keeps the number >= 1 (1.2 MB)."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"  # pragma: no cover
-
-
-def format_seconds(s: float | None) -> str:
-    if s is None:
-        return "-"
-    if s < 1:
-        return f"{s * 1000:.0f} ms"
-    if s < 60:
-        return f"{s:.2f} s"
-    minutes, seconds = divmod(s, 60)
-    return f"{int(minutes)}m{seconds:04.1f}s"
