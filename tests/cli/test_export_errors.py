@@ -176,3 +176,12 @@ def test_interrupt_cancels_the_run_and_records_it(tmp_path: Path, sig: signal.Si
     assert "interrupted" in line or "SIGTERM" in line
     assert not out.exists()
     assert failed_metadata(out)["export_context"]["status"] == status
+
+
+def test_failed_run_still_gets_its_html_report(tmp_path: Path) -> None:
+    """With --report, a run that fails still leaves a report showing where it stopped."""
+    out = tmp_path / "m.onnx"
+    code, _, _ = run("export", "tests.fixtures.small_models:broken", "-o", str(out), "-q", "--report")
+    assert code == 2
+    index = (tmp_path / "m.report" / "index.html").read_text()
+    assert "failed" in index and "hierarchy" in index.lower()

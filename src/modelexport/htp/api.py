@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from modelexport.errors import ForwardError, OutputPathError, UsageError
+from modelexport.errors import ForwardError, ModelExportError, OutputPathError, UsageError
 from modelexport.monitor.monitor import Cancelled, ExportMonitor
 from modelexport.monitor.writer import StepAwareWriter
 from modelexport.steps import (
@@ -187,18 +187,31 @@ def export(
     if writers is None:
         writers = default_writers(data, quiet=quiet, console=console, store=store,
                                   progress=progress, run_name=run_name)
-    with _sigterm_cancels(), ExportMonitor(data, writers) as monitor:
-        _run_steps(monitor, model, paths, input_specs=input_specs,
-                   example_inputs=example_inputs, opset=opset, static=static, trace=trace,
-                   mode=mode)
     result = ExportResult(paths, data)
+    try:
+        with _sigterm_cancels(), ExportMonitor(data, writers) as monitor:
+            _run_steps(monitor, model, paths, input_specs=input_specs,
+                       example_inputs=example_inputs, opset=opset, static=static, trace=trace,
+                       mode=mode)
+    except BaseException:
+        if report:  # a failed run's report shows where it stopped; never mask the real error
+            with contextlib.suppress(Exception):
+                result.html_report = _build_html_report(paths)
+        raise
     if report:
-        from modelexport.report import build_report
-
-        built = build_report(paths.run_dir, paths.html_report, overwrite=True)
-        result.html_report = Path(getattr(built, "index", built))
+        try:
+            result.html_report = _build_html_report(paths)
+        except Exception as exc:
+            raise ModelExportError(f"the export succeeded ({paths.onnx}) but its HTML report "
+                                   f"failed: {type(exc).__name__}: {exc}") from exc
         data.artifacts["html_report"] = str(result.html_report)
     return result
+
+
+def _build_html_report(paths: ExportPaths) -> Path:
+    from modelexport.report import build_report
+
+    return build_report(paths.run_dir, paths.html_report, overwrite=True).index
 
 
 def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
