@@ -158,3 +158,19 @@ def test_trace_keeps_the_torch_trace_log_in_the_run_folder(tmp_path: Path) -> No
     assert logs and logs[0].stat().st_size > 0
     first = logs[0].read_text().splitlines()[0]
     assert json.loads(first.split("] ", 1)[1])  # a glog prefix, then the JSON envelope
+
+
+def test_models_past_the_size_limit_keep_weights_as_external_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the 2 GB protobuf limit (lowered here) weights go to OUT.onnx.data; the model still runs."""
+    from modelexport.htp import injection
+
+    monkeypatch.setattr(injection, "EXTERNAL_DATA_THRESHOLD", 1)
+    result = modelexport.export("tests.fixtures.small_models:reuse_net", tmp_path / "big.onnx",
+                                quiet=True, progress=False)
+    assert result.data.onnx_export.external_data
+    data_file = tmp_path / "big.onnx.data"
+    assert data_file.exists() and data_file.stat().st_size > 0
+    onnx.checker.check_model(str(result.onnx_path), full_check=True)
+    module, kwargs, args = _model_and_inputs("reuse_net")
+    assert max_abs_error(result.onnx_path, module, kwargs, args) <= 1e-4
