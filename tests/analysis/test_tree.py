@@ -52,8 +52,10 @@ def test_parent_path():
 
 
 def test_containers_get_tags_implied_by_their_children(models):
-    """Without a sidecar, a container's tag and class come from a child's tag prefix."""
+    """Without a sidecar, a container's tag comes from a child's tag prefix (a ModuleList adds none)."""
     tree = load_tree(models["external"])  # embedded tags, no sidecar beside it
     assert tree.source == "node metadata"
-    assert tree.modules["layer"].class_name == "ModuleList"
+    with_sidecar = load_tree(models["clean"])
+    assert tree.modules["layer"].tag == with_sidecar.modules["layer"].tag == tree.modules[""].tag
+    assert with_sidecar.modules["layer"].class_name == "ModuleList"
     assert tree.modules["layer.0.ff"].tag == load_tree(models["clean"]).modules["layer.0.ff"].tag

@@ -141,17 +141,23 @@ def build_tree(tagged: TaggedGraph) -> ModuleTree:
 def _tags_from_descendants(modules: dict[str, ModuleStats]) -> None:
     """Give containers without nodes (and without a sidecar) the tag their children imply.
 
-    Only when a child's tag has one segment per path segment is its prefix
-    known to be the parent's tag; a tag that skips a level teaches nothing.
+    When a child's tag has one segment per path segment, its prefix is the
+    parent's tag. When it has one segment fewer, the parent is a container
+    (ModuleList, ModuleDict), which adds no segment: it shares the tag of its
+    own parent, and its class cannot be read from any tag.
     """
     for module in sorted(modules.values(), key=lambda m: -m.depth):
         if module.parent is None or module.tag is None:
             continue
         segments = module.tag.rstrip("/").split("/")[1:]
         parent = modules[module.parent]
-        if parent.tag is None and len(segments) == module.depth + 1:
+        if parent.tag is not None:
+            continue
+        if len(segments) == module.depth + 1:
             parent.tag = "/" + "/".join(segments[:-1])
             parent.class_name = parent.class_name or _class_from_tag(parent.tag)
+        elif len(segments) == module.depth:
+            parent.tag = "/" + "/".join(segments[:-1])
 
 
 def _class_from_tag(tag: str | None) -> str | None:
