@@ -152,6 +152,9 @@ def _parent(path: str, known: set[str]) -> str | None:
     return ""
 
 
+_CONTAINERS = frozenset({"ModuleList", "ModuleDict"})
+
+
 def sample_modules() -> list[ModuleInfo]:
     """The sample model's module tree, tagged by the rule in ARCHITECTURE.md.
 
@@ -170,6 +173,9 @@ def sample_modules() -> list[ModuleInfo]:
         parent = parents[path]
         if parent is None:
             tags[path] = f"/{cls}"
+            continue
+        if cls in _CONTAINERS:  # containers add no segment, as in the exporter
+            tags[path] = tags[parent]
             continue
         shared = siblings[parent][classes[path]] > 1
         segment = f"{cls}.{path.rsplit('.', 1)[-1]}" if shared else cls

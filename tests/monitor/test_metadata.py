@@ -45,7 +45,7 @@ def test_completed_run_is_valid_and_complete(replay, tmp_path: Path) -> None:
     assert len(document["nodes"]) == data.node_tagging.total_nodes == 46
     assert document["nodes"]["node_MatMul_9"] == {
         "op_type": "MatMul", "module_path": "encoder.layer.0.attention.self.query",
-        "tag": "/BertModel/BertEncoder/ModuleList/BertLayer.0/BertAttention/BertSelfAttention/Linear.query",
+        "tag": "/BertModel/BertEncoder/BertLayer.0/BertAttention/BertSelfAttention/Linear.query",
         "source": "direct"}
     assert list(document["steps"]) == [s.value for s in EXPORT_STEPS]
     assert document["steps"]["onnx_export"]["duration_s"] == pytest.approx(3.65)
