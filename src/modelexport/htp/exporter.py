@@ -88,10 +88,19 @@ def _quiet_torch(notes: list[str] | None = None) -> Iterator[None]:
         torch_logger.setLevel(previous)
     if notes is not None:
         for warning in caught:
-            if issubclass(warning.category, UserWarning):
+            if issubclass(warning.category, UserWarning) and not _is_benign(str(warning.message)):
                 text = f"torch: {str(warning.message).strip().lstrip('# ')}"
                 if text not in notes:
                     notes.append(text)
+
+
+#: Exporter warnings that say nothing about the result: naming every input's first axis
+#: "batch" makes torch report that the shared name is used once.
+_BENIGN_WARNINGS = ("will not be used, since it shares the same shape constraints",)
+
+
+def _is_benign(message: str) -> bool:
+    return any(text in message for text in _BENIGN_WARNINGS)
 
 
 def _dynamic_shapes(inputs: ExampleInputs) -> dict[str, Any] | tuple[Any, ...] | None:

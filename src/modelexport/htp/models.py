@@ -51,6 +51,9 @@ def registered_models() -> dict[str, importlib.metadata.EntryPoint]:
 
 def _load_hf_folder(folder: Path, name: str, source: str) -> LoadedModel:
     from transformers import AutoConfig, AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the console writer owns the terminal
 
     try:
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
