@@ -31,6 +31,7 @@ from modelexport.monitor._summary import (
     model_summary,
     module_counts,
     module_record,
+    one_line,
     step_data_summary,
 )
 from modelexport.monitor.writer import StepAwareWriter, step
@@ -181,9 +182,11 @@ class EventLogWriter(StepAwareWriter):
         record = data.record(export_step)
         kind = self._kind(record)
         payload = step_data_summary(export_step, data) if kind == "step_completed" else {}
+        # A completed step's message is its one-line result, what the console printed.
+        message = one_line(export_step, data) if kind == "step_completed" else record.message
         self._emit(data, kind, export_step, status=record.status.value,
                    duration_s=record.duration_s, completed=record.completed,
-                   total=record.total, message=record.message, error=record.error,
+                   total=record.total, message=message, error=record.error,
                    payload=payload)
         if kind != "step_progress":
             self._require(data).write_manifest(complete=False)
