@@ -174,3 +174,27 @@ def test_models_past_the_size_limit_keep_weights_as_external_data(
     onnx.checker.check_model(str(result.onnx_path), full_check=True)
     module, kwargs, args = _model_and_inputs("reuse_net")
     assert max_abs_error(result.onnx_path, module, kwargs, args) <= 1e-4
+
+
+def test_dynamo_failure_falls_back_to_torchscript_and_says_why(tmp_path: Path) -> None:
+    """A data-dependent branch defeats torch.export; TorchScript exports it, tagged from its scopes."""
+    result = modelexport.export("tests.fixtures.small_models:data_dependent", tmp_path / "dd.onnx",
+                                quiet=True, progress=False)
+    exported = result.data.onnx_export
+    assert exported.exporter == "torchscript"
+    assert "GuardOnDataDependentSymNode" in exported.fallback_reason
+    assert any("used TorchScript" in w for w in result.data.warnings)
+    assert "symbolic_shapes" in (result.paths.run_dir / "torch_export.log").read_text()
+    paths = {p["module_path"] for p in node_props(result.onnx_path)}
+    assert {"encoder.0", "encoder.1", "positive"} <= paths
+    assert result.data.node_tagging.direct == result.data.node_tagging.total_nodes
+    module, kwargs, args = _model_and_inputs("data_dependent")
+    assert max_abs_error(result.onnx_path, module, kwargs, args) <= 1e-4
+
+
+def test_opset_option_sets_the_models_opset(tmp_path: Path) -> None:
+    """--opset 17 writes a model importing the default domain at version 17."""
+    result = modelexport.export("tests.fixtures.small_models:reuse_net", tmp_path / "o.onnx",
+                                opset=17, quiet=True, progress=False)
+    model = onnx.load(str(result.onnx_path), load_external_data=False)
+    assert {o.version for o in model.opset_import if o.domain in ("", "ai.onnx")} == {17}

@@ -33,9 +33,11 @@ def test_scope_module_reads_innermost_module_of_dynamo_scopes() -> None:
 
 
 def test_scope_module_reads_torchscript_node_names() -> None:
-    """A TorchScript node name /a/b.0/Op gives the module path a.b.0."""
+    """TorchScript names give the module path, per-attribute or full-path style alike."""
     node = ir.Node("", "MatMul", [], name="/encoder/layer.0/attention/MatMul")
     assert scope_module(node) == "encoder.layer.0.attention"
+    assert scope_module(ir.Node("", "Gemm", [], name="/encoder/encoder.0/Gemm")) == "encoder.0"
+    assert scope_module(ir.Node("", "Gemm", [], name="/head/Gemm")) == "head"
 
 
 def test_scope_module_is_none_for_nodes_outside_any_module() -> None:

@@ -279,7 +279,8 @@ def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
     with monitor.stage(Step.ONNX_EXPORT, message="torch.onnx.export (dynamo)"):
         trace_dir = paths.run_dir / "torch_trace" if trace else None
         outcome = exporter.export_onnx(module, example, opset=opset, dynamic=not static,
-                                       trace_dir=trace_dir)
+                                       trace_dir=trace_dir,
+                                       log_path=paths.run_dir / "torch_export.log")
         for note in outcome.notes:
             monitor.warn(note)
         if outcome.fallback_reason:

@@ -188,13 +188,70 @@ def _export_torchscript(module: torch.nn.Module, inputs: ExampleInputs, opset: i
     return ir.load(str(target))
 
 
+@contextlib.contextmanager
+def _captured_torch_log(sink: io.StringIO) -> Iterator[None]:
+    """Send torch's log lines (graph dumps of a failed export, guard warnings) to `sink`.
+
+    torch logs through handlers on the `torch` logger that write to stderr;
+    while the export runs they are raised above CRITICAL and a handler of ours
+    collects the same records, to be kept in the run folder when they matter.
+    """
+    # torch gives several of its loggers their own stderr handler (and no propagation).
+    loggers = [logger for name, logger in logging.Logger.manager.loggerDict.items()
+               if isinstance(logger, logging.Logger) and logger.handlers
+               and (name == "torch" or name.startswith("torch."))]
+    saved = [(handler, handler.level) for logger in loggers for handler in logger.handlers]
+    capture = logging.StreamHandler(sink)
+    capture.setLevel(logging.WARNING)
+    capture.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for handler, _ in saved:
+        handler.setLevel(logging.CRITICAL + 1)
+    for logger in loggers:
+        logger.addHandler(capture)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(capture)
+        for handler, level in saved:
+            handler.setLevel(level)
+
+
 def export_onnx(module: torch.nn.Module, inputs: ExampleInputs, *, opset: int = DEFAULT_OPSET,
                 dynamic: bool = True, trace_dir: Path | None = None,
-                workdir: Path | None = None) -> ExportOutcome:
+                workdir: Path | None = None, log_path: Path | None = None) -> ExportOutcome:
     """Export with dynamo; on failure retry static (if dynamic), then fall back to TorchScript.
 
-    Raises ExportFailedError naming both exporters' errors when neither works.
+    torch's own log of the attempt is written to `log_path` when dynamo failed
+    (that is where the reason is spelled out). Raises ExportFailedError naming
+    both exporters' errors when neither works.
     """
+    log = io.StringIO()
+    try:
+        with _captured_torch_log(log), contextlib.redirect_stderr(log):
+            outcome = _export_with_fallback(module, inputs, opset, dynamic, trace_dir, workdir)
+    except ExportFailedError as exc:
+        if log_path is not None and _keep_log(log, log_path):
+            exc.hint = f"torch's log of the attempts: {log_path}"
+        raise
+    fell_back = outcome.fallback_reason is not None or (dynamic and not outcome.dynamic)
+    if fell_back and log_path is not None and _keep_log(log, log_path):
+        outcome.notes.append(f"torch's log of the failed attempt: {log_path}")
+    return outcome
+
+
+def _keep_log(log: io.StringIO, path: Path) -> bool:
+    text = log.getvalue()
+    if not text.strip():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+def _export_with_fallback(module: torch.nn.Module, inputs: ExampleInputs, opset: int,
+                          dynamic: bool, trace_dir: Path | None,
+                          workdir: Path | None) -> ExportOutcome:
     notes: list[str] = []
     with torch_trace(trace_dir):
         try:
@@ -226,7 +283,7 @@ def export_onnx(module: torch.nn.Module, inputs: ExampleInputs, *, opset: int = 
                 os.rmdir(work)
     raise ExportFailedError(
         f"both exporters failed: dynamo: {dynamo_error}; torchscript: {ts_error}",
-        hint="run with -v for details, or try --static or another --opset",
+        hint="try --static or another --opset",
     )
 
 

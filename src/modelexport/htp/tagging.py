@@ -50,9 +50,22 @@ def scope_module(node: ir.Node) -> str | None:
         return None
     name = node.name or ""
     if name.startswith("/") and name.count("/") >= 2:
-        # TorchScript scope: /encoder/layer.0/attention/self/query/MatMul
-        return ".".join(name.strip("/").split("/")[:-1])
+        return torchscript_scope(name)
     return None
+
+
+def torchscript_scope(name: str) -> str:
+    """The module path in a TorchScript node name.
+
+    Older exporters write one attribute per level (`/encoder/layer.0/attention/MatMul`
+    is `encoder.layer.0.attention`); newer ones write each level's full path
+    (`/encoder/encoder.0/Gemm` is `encoder.0`). A segment that extends the one
+    before it with a dot tells the second form.
+    """
+    segments = name.strip("/").split("/")[:-1]
+    if len(segments) >= 2 and segments[-1].startswith(segments[-2] + "."):
+        return segments[-1]
+    return ".".join(segments)
 
 
 def _known_ancestor(path: str, known: Mapping[str, object]) -> str | None:
