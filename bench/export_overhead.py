@@ -35,8 +35,11 @@ def plain_export(out: Path) -> None:
 
     model = AutoModel.from_pretrained(all_minilm_l6_v2(), local_files_only=True).eval()
     ids = torch.randint(0, 1000, (2, 16))
-    kwargs = {"input_ids": ids, "attention_mask": torch.ones_like(ids),
-              "token_type_ids": torch.zeros_like(ids)}
+    kwargs = {
+        "input_ids": ids,
+        "attention_mask": torch.ones_like(ids),
+        "token_type_ids": torch.zeros_like(ids),
+    }
     axes = {name: {0: "batch", 1: "sequence"} for name in kwargs}
     with contextlib.redirect_stdout(io.StringIO()):
         program = torch.onnx.export(model, (), kwargs=kwargs, dynamo=True, dynamic_shapes=axes)
@@ -56,8 +59,10 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-export-"))
     store = f"sqlite:///{work / 'monitor.db'}"
-    runs = {"plain": lambda i: plain_export(work / f"plain{i}.onnx"),
-            "modelexport": lambda i: modelexport_export(work / f"me{i}.onnx", store)}
+    runs = {
+        "plain": lambda i: plain_export(work / f"plain{i}.onnx"),
+        "modelexport": lambda i: modelexport_export(work / f"me{i}.onnx", store),
+    }
     for name, run in runs.items():
         start = time.perf_counter()
         run(-1)

@@ -56,18 +56,42 @@ def tracker_updates(folder: Path, seconds: float = 2.0) -> tuple[float, int]:
 
 
 def _events(run_id: str, start: int, count: int) -> list[EventRecord]:
-    return [EventRecord(run_id=run_id, seq=start + i, at=time.time(), kind="progress",
-                        node_id="p/s", level="step", name="s", status="running", completed=i,
-                        total=None, percent=0.0, message="bench") for i in range(count)]
+    return [
+        EventRecord(
+            run_id=run_id,
+            seq=start + i,
+            at=time.time(),
+            kind="progress",
+            node_id="p/s",
+            level="step",
+            name="s",
+            status="running",
+            completed=i,
+            total=None,
+            percent=0.0,
+            message="bench",
+        )
+        for i in range(count)
+    ]
 
 
 def event_inserts(url: str, batched: int = 20_000, single: int = 500) -> tuple[float, float]:
     """Events per second: in batches of 500, and one event per transaction."""
     store = SQLStore(url)
     run_id = f"bench-{uuid.uuid4().hex[:8]}"
-    store.save_run(RunRecord(id=run_id, name="bench", command="bench", host="h", pid=1,
-                             started_at=time.time(), heartbeat_at=time.time(), heartbeat_s=5.0,
-                             status="completed"))
+    store.save_run(
+        RunRecord(
+            id=run_id,
+            name="bench",
+            command="bench",
+            host="h",
+            pid=1,
+            started_at=time.time(),
+            heartbeat_at=time.time(),
+            heartbeat_s=5.0,
+            status="completed",
+        )
+    )
     start = time.perf_counter()
     for offset in range(0, batched, 500):
         store.append_events(_events(run_id, offset + 1, 500))
@@ -118,8 +142,9 @@ def export_ratio(folder: Path, rounds: int) -> tuple[float, float, float, float]
     timings: dict[bool, list[float]] = {True: [], False: []}
     cpu: dict[bool, list[float]] = {True: [], False: []}
     with _state_home(folder / "state"):
-        modelexport.export("all-MiniLM-L6-v2", folder / "warm" / "m.onnx", quiet=True,
-                           progress=False)  # warm-up: imports, dynamo caches
+        modelexport.export(
+            "all-MiniLM-L6-v2", folder / "warm" / "m.onnx", quiet=True, progress=False
+        )  # warm-up: imports, dynamo caches
         for index in range(rounds):
             order = (True, False) if index % 2 == 0 else (False, True)
             for progress in order:
@@ -128,9 +153,11 @@ def export_ratio(folder: Path, rounds: int) -> tuple[float, float, float, float]
                 modelexport.export("all-MiniLM-L6-v2", out, quiet=True, progress=progress)
                 timings[progress].append(time.perf_counter() - start)
                 cpu[progress].append(time.process_time() - start_cpu)
-                print(f"  round {index + 1} {'with' if progress else 'without'} monitoring: "
-                      f"{timings[progress][-1]:.2f} s wall, {cpu[progress][-1]:.2f} s CPU",
-                      flush=True)
+                print(
+                    f"  round {index + 1} {'with' if progress else 'without'} monitoring: "
+                    f"{timings[progress][-1]:.2f} s wall, {cpu[progress][-1]:.2f} s CPU",
+                    flush=True,
+                )
     with_s = statistics.median(timings[True])
     without_s = statistics.median(timings[False])
     cpu_ratio = statistics.median(cpu[True]) / statistics.median(cpu[False])
@@ -146,24 +173,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mx-bench-") as tmp:
         folder = Path(tmp)
         rate, events = tracker_updates(folder)
-        print(f"tracker: {rate:,.0f} advance() calls/s sustained, coalesced into {events} "
-              f"store events over 2 s")
+        print(
+            f"tracker: {rate:,.0f} advance() calls/s sustained, coalesced into {events} store events over 2 s"
+        )
         batch, single = event_inserts(f"sqlite:///{folder / 'events.db'}")
         print(f"sqlite events: {batch:,.0f}/s batched (500/txn), {single:,.0f}/s one per txn")
         try:
             batch, single = event_inserts(args.pg_url)
-            print(f"postgresql events: {batch:,.0f}/s batched (500/txn), "
-                  f"{single:,.0f}/s one per txn")
+            print(f"postgresql events: {batch:,.0f}/s batched (500/txn), {single:,.0f}/s one per txn")
         except Exception as exc:  # the figure is optional where no server runs
             print(f"postgresql events: skipped ({exc})")
         per_sample, percent = sampler_cpu(folder)
-        print(f"sampler: {per_sample * 1000:.2f} ms CPU per sample = {percent:.3f}% of one core "
-              f"at {DEFAULT_SAMPLE_S:g} s")
+        print(
+            f"sampler: {per_sample * 1000:.2f} ms CPU per sample = {percent:.3f}% of one core "
+            f"at {DEFAULT_SAMPLE_S:g} s"
+        )
         if not args.no_export:
             with_s, without_s, ratio, cpu_ratio = export_ratio(folder, args.rounds)
-            print(f"MiniLM export: {with_s:.2f} s with monitoring, {without_s:.2f} s without "
-                  f"(median of {args.rounds}), wall ratio {ratio:.3f}, CPU-time ratio "
-                  f"{cpu_ratio:.3f}")
+            print(
+                f"MiniLM export: {with_s:.2f} s with monitoring, {without_s:.2f} s without "
+                f"(median of {args.rounds}), wall ratio {ratio:.3f}, CPU-time ratio "
+                f"{cpu_ratio:.3f}"
+            )
 
 
 if __name__ == "__main__":

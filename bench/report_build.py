@@ -52,8 +52,15 @@ def measure(name: str, run: Path, repeat: int) -> Figures:
         times.append(time.perf_counter() - started)
     assert result is not None
     total = sum(p.stat().st_size for p in result.out_dir.rglob("*") if p.is_file())
-    return Figures(name, _count(run / "nodes.jsonl"), _count(run / "hierarchy.jsonl"),
-                   statistics.median(times), result.index_bytes, result.chunk_count, total)
+    return Figures(
+        name,
+        _count(run / "nodes.jsonl"),
+        _count(run / "hierarchy.jsonl"),
+        statistics.median(times),
+        result.index_bytes,
+        result.chunk_count,
+        total,
+    )
 
 
 def main() -> int:
@@ -67,19 +74,26 @@ def main() -> int:
         work = Path(tmp)
         minilm = Path(shutil.copytree(args.minilm_run, work / "minilm" / "model.run"))
         big = write_synthetic_run(work / "big" / "model.run", args.nodes)
-        rows = [measure("all-MiniLM-L6-v2", minilm, args.repeat),
-                measure(f"synthetic {args.nodes:,}", big, args.repeat)]
+        rows = [
+            measure("all-MiniLM-L6-v2", minilm, args.repeat),
+            measure(f"synthetic {args.nodes:,}", big, args.repeat),
+        ]
 
     print(f"report build, median of {args.repeat}")
-    print(f"{'run':<20} {'nodes':>7} {'modules':>8} {'build s':>8} {'index KB':>9} "
-          f"{'chunks':>7} {'site KB':>8}")
+    print(
+        f"{'run':<20} {'nodes':>7} {'modules':>8} {'build s':>8} {'index KB':>9} {'chunks':>7} {'site KB':>8}"
+    )
     for r in rows:
-        print(f"{r.name:<20} {r.nodes:>7,} {r.modules:>8,} {r.seconds:>8.3f} "
-              f"{r.index_bytes / 1024:>9.1f} {r.chunks:>7,} {r.total_bytes / 1024:>8.1f}")
+        print(
+            f"{r.name:<20} {r.nodes:>7,} {r.modules:>8,} {r.seconds:>8.3f} "
+            f"{r.index_bytes / 1024:>9.1f} {r.chunks:>7,} {r.total_bytes / 1024:>8.1f}"
+        )
     ok_time = rows[0].seconds < TARGETS["minilm_seconds"]
     ok_size = rows[1].index_bytes < TARGETS["index_bytes_20k"]
-    print(f"MiniLM under 1 s: {'yes' if ok_time else 'NO'}; "
-          f"index.html under 300 KB at {args.nodes:,} nodes: {'yes' if ok_size else 'NO'}")
+    print(
+        f"MiniLM under 1 s: {'yes' if ok_time else 'NO'}; "
+        f"index.html under 300 KB at {args.nodes:,} nodes: {'yes' if ok_size else 'NO'}"
+    )
     return 0 if ok_time and ok_size else 1
 
 

@@ -7,8 +7,16 @@ import sys
 
 import modelexport
 
-INTENDED = {"ExportData", "ExportMonitor", "ExportResult", "Step", "StepAwareWriter",
-            "__version__", "export", "step"}
+INTENDED = {
+    "ExportData",
+    "ExportMonitor",
+    "ExportResult",
+    "Step",
+    "StepAwareWriter",
+    "__version__",
+    "export",
+    "step",
+}
 
 
 def test_all_names_exactly_the_intended_public_api() -> None:

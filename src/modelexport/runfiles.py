@@ -114,8 +114,9 @@ class JsonlAppender:
 class RunFolder:
     """A producer's handle on an intermediate folder: appenders plus the manifest."""
 
-    def __init__(self, folder: str | os.PathLike[str], source: dict[str, Any],
-                 ids: list[str] | None = None) -> None:
+    def __init__(
+        self, folder: str | os.PathLike[str], source: dict[str, Any], ids: list[str] | None = None
+    ) -> None:
         self.path = Path(folder)
         self.path.mkdir(parents=True, exist_ok=True)
         self.source = source
@@ -125,21 +126,20 @@ class RunFolder:
         self._extra: dict[str, FileEntry] = {}
         self._lock = threading.Lock()
 
-    def appender(self, file_type: str, relpath: str | None = None,
-                 schema_version: int = 1) -> JsonlAppender:
+    def appender(self, file_type: str, relpath: str | None = None, schema_version: int = 1) -> JsonlAppender:
         """The appender for `file_type`, created (and its file truncated) on first use."""
         with self._lock:
             if file_type not in self._appenders:
-                entry = FileEntry(file_type, relpath or f"{file_type}.jsonl",
-                                  schema_version=schema_version)
+                entry = FileEntry(file_type, relpath or f"{file_type}.jsonl", schema_version=schema_version)
                 target = self.path / entry.path
                 if target.exists():
                     target.unlink()
                 self._appenders[file_type] = JsonlAppender(self.path, entry)
             return self._appenders[file_type]
 
-    def write_records(self, file_type: str, records: list[dict[str, Any]],
-                      id_key: str | None = None) -> FileEntry:
+    def write_records(
+        self, file_type: str, records: list[dict[str, Any]], id_key: str | None = None
+    ) -> FileEntry:
         """Write a whole file at once (for tables known at one point, like the hierarchy)."""
         app = self.appender(file_type)
         for rec in records:
@@ -157,10 +157,19 @@ class RunFolder:
             for entry in self._extra.values():
                 target = self.path / entry.path
                 if target.exists():
-                    files.append(FileEntry(entry.type, entry.path, _count_lines(target),
-                                           target.stat().st_size))
-        return Manifest(FORMAT_NAME, FORMAT_VERSION, self.created_at, self.source,
-                        sorted(files, key=lambda f: f.path), list(self.ids), _iso(), complete)
+                    files.append(
+                        FileEntry(entry.type, entry.path, _count_lines(target), target.stat().st_size)
+                    )
+        return Manifest(
+            FORMAT_NAME,
+            FORMAT_VERSION,
+            self.created_at,
+            self.source,
+            sorted(files, key=lambda f: f.path),
+            list(self.ids),
+            _iso(),
+            complete,
+        )
 
     def write_manifest(self, complete: bool = False) -> Path:
         target = self.path / MANIFEST_NAME
@@ -186,8 +195,10 @@ def read_manifest(folder: str | os.PathLike[str]) -> Manifest:
     if not folder.is_dir():
         raise RunFormatError(f"{folder} is not a folder; pass a run folder such as model.run/")
     if not target.exists():
-        raise RunFormatError(f"{folder} has no {MANIFEST_NAME}; it is not a modelexport run "
-                             f"folder (pass the <stem>.run/ folder an export wrote)")
+        raise RunFormatError(
+            f"{folder} has no {MANIFEST_NAME}; it is not a modelexport run "
+            f"folder (pass the <stem>.run/ folder an export wrote)"
+        )
     try:
         raw = json.loads(target.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -196,12 +207,24 @@ def read_manifest(folder: str | os.PathLike[str]) -> Manifest:
         raise RunFormatError(f"{target} is not a modelexport manifest (format={raw.get('format')!r})")
     version = raw.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise RunFormatError(f"{target} has format version {version}, newer than this modelexport "
-                             f"reads ({FORMAT_VERSION}); upgrade modelexport")
-    files = [FileEntry(**{k: v for k, v in f.items() if k in FileEntry.__dataclass_fields__})
-             for f in raw.get("files", [])]
-    return Manifest(raw["format"], version, raw.get("created_at", ""), raw.get("source", {}),
-                    files, raw.get("ids", []), raw.get("updated_at"), raw.get("complete", True))
+        raise RunFormatError(
+            f"{target} has format version {version}, newer than this modelexport "
+            f"reads ({FORMAT_VERSION}); upgrade modelexport"
+        )
+    files = [
+        FileEntry(**{k: v for k, v in f.items() if k in FileEntry.__dataclass_fields__})
+        for f in raw.get("files", [])
+    ]
+    return Manifest(
+        raw["format"],
+        version,
+        raw.get("created_at", ""),
+        raw.get("source", {}),
+        files,
+        raw.get("ids", []),
+        raw.get("updated_at"),
+        raw.get("complete", True),
+    )
 
 
 @dataclass
@@ -212,9 +235,13 @@ class ReadStats:
     first_error: str | None = None
 
 
-def iter_records(folder: str | os.PathLike[str], file_type_or_path: str,
-                 start: int = 0, stop: int | None = None,
-                 stats: ReadStats | None = None) -> Iterator[dict[str, Any]]:
+def iter_records(
+    folder: str | os.PathLike[str],
+    file_type_or_path: str,
+    start: int = 0,
+    stop: int | None = None,
+    stats: ReadStats | None = None,
+) -> Iterator[dict[str, Any]]:
     """Stream records [start, stop) of one file; bad lines are skipped and counted in `stats`.
 
     `file_type_or_path` is a manifest file type (`events`) or a relative path.

@@ -73,8 +73,8 @@ SAMPLE_ERRORS: dict[Step, ModelExportError] = {
     Step.INPUT_GEN: ForwardError("forward failed on the generated inputs: shape mismatch"),
     Step.HIERARCHY: ForwardError("forward failed during the hooked pass: index out of range"),
     Step.ONNX_EXPORT: ExportFailedError(
-        "both exporters failed: dynamo: unsupported op aten::foo; torchscript: "
-        "unsupported op aten::foo"),
+        "both exporters failed: dynamo: unsupported op aten::foo; torchscript: unsupported op aten::foo"
+    ),
     Step.NODE_TAGGING: ModelExportError("node tagging failed: graph has a cycle"),
     Step.TAG_INJECTION: ModelExportError("onnx.checker rejected the tagged model"),
 }
@@ -181,16 +181,21 @@ def sample_modules() -> list[ModuleInfo]:
         segment = f"{cls}.{path.rsplit('.', 1)[-1]}" if shared else cls
         tags[path] = f"{tags[parent]}/{segment}"
 
-    called = [path for path, _, _ in _MODULE_TABLE
-              if path != UNEXECUTED_MODULE and path not in _ITERATED]
+    called = [path for path, _, _ in _MODULE_TABLE if path != UNEXECUTED_MODULE and path not in _ITERATED]
     first, second = (called.index(p) for p in _CALLED_EARLY)
     called[first], called[second] = called[second], called[first]
     order = {path: i for i, path in enumerate(called)}
     return [
-        ModuleInfo(path=path, class_name=cls, tag=tags[path], parent=parents[path],
-                   parameter_count=params, execution_order=order.get(path),
-                   call_count=1 if path in order else 0,
-                   executed=path != UNEXECUTED_MODULE)
+        ModuleInfo(
+            path=path,
+            class_name=cls,
+            tag=tags[path],
+            parent=parents[path],
+            parameter_count=params,
+            execution_order=order.get(path),
+            call_count=1 if path in order else 0,
+            executed=path != UNEXECUTED_MODULE,
+        )
         for path, cls, params in _MODULE_TABLE
     ]
 
@@ -203,15 +208,21 @@ class _NodeBuilder:
         self.nodes: list[NodeTag] = []
         self.last = "input_ids"
 
-    def add(self, op: str, module: str, source: str = "direct",
-            extra_inputs: tuple[str, ...] = ()) -> str:
+    def add(self, op: str, module: str, source: str = "direct", extra_inputs: tuple[str, ...] = ()) -> str:
         index = len(self.nodes)
         out = f"val_{index}"
         inputs = [] if op == "Constant" else [self.last, *extra_inputs]
-        self.nodes.append(NodeTag(
-            name=f"node_{op}_{index}", op_type=op, module_path=module,
-            tag=self.tags[module], source=source, inputs=inputs, outputs=[out],
-        ))
+        self.nodes.append(
+            NodeTag(
+                name=f"node_{op}_{index}",
+                op_type=op,
+                module_path=module,
+                tag=self.tags[module],
+                source=source,
+                inputs=inputs,
+                outputs=[out],
+            )
+        )
         if op != "Constant":
             self.last = out
         return out
@@ -224,10 +235,12 @@ def sample_nodes(modules: list[ModuleInfo] | None = None) -> list[NodeTag]:
     b.add("Shape", "", "root")
     b.add("Cast", "", "root")
     b.last = "input_ids"
-    b.add("Gather", "embeddings.word_embeddings",
-          extra_inputs=("embeddings.word_embeddings.weight",))
-    b.add("Gather", "embeddings.token_type_embeddings",
-          extra_inputs=("embeddings.token_type_embeddings.weight",))
+    b.add("Gather", "embeddings.word_embeddings", extra_inputs=("embeddings.word_embeddings.weight",))
+    b.add(
+        "Gather",
+        "embeddings.token_type_embeddings",
+        extra_inputs=("embeddings.token_type_embeddings.weight",),
+    )
     b.add("Add", "embeddings")
     positions = b.add("Constant", "embeddings", "inferred")
     b.add("Gather", "embeddings.position_embeddings", extra_inputs=(positions,))
@@ -238,8 +251,7 @@ def sample_nodes(modules: list[ModuleInfo] | None = None) -> list[NodeTag]:
         hidden = b.last
         for proj in ("query", "key", "value"):
             b.last = hidden
-            b.add("MatMul", f"{p}.attention.self.{proj}",
-                  extra_inputs=(f"{p}.attention.self.{proj}.weight",))
+            b.add("MatMul", f"{p}.attention.self.{proj}", extra_inputs=(f"{p}.attention.self.{proj}.weight",))
         b.add("Transpose", f"{p}.attention.self")
         b.add("MatMul", f"{p}.attention.self")
         scale = b.add("Constant", f"{p}.attention.self", "inferred")
@@ -273,48 +285,68 @@ def _artifacts(folder: Path) -> dict[str, str]:
     }
 
 
-def _step_data(step: Step, modules: list[ModuleInfo], nodes: list[NodeTag],
-               onnx_path: str) -> object:
+def _step_data(step: Step, modules: list[ModuleInfo], nodes: list[NodeTag], onnx_path: str) -> object:
     dyn = {0: "batch", 1: "sequence"}
     if step == Step.MODEL_PREP:
         return ModelPrepData(
-            model_name="prajjwal1/bert-tiny", source="hf_cache", model_class="BertModel",
-            total_modules=len(modules), total_parameters=sum(m.parameter_count for m in modules),
-            model_type="bert", location="/cache/hub/models--prajjwal1--bert-tiny/snapshots/abc")
+            model_name="prajjwal1/bert-tiny",
+            source="hf_cache",
+            model_class="BertModel",
+            total_modules=len(modules),
+            total_parameters=sum(m.parameter_count for m in modules),
+            model_type="bert",
+            location="/cache/hub/models--prajjwal1--bert-tiny/snapshots/abc",
+        )
     if step == Step.INPUT_GEN:
-        return InputGenData(method="generated", modality="text", inputs=[
-            TensorSpec("input_ids", [2, 16], "int64", dict(dyn), 0, _VOCAB - 1),
-            TensorSpec("attention_mask", [2, 16], "int64", dict(dyn), 1, 1),
-            TensorSpec("token_type_ids", [2, 16], "int64", dict(dyn), 0, 0),
-        ])
+        return InputGenData(
+            method="generated",
+            modality="text",
+            inputs=[
+                TensorSpec("input_ids", [2, 16], "int64", dict(dyn), 0, _VOCAB - 1),
+                TensorSpec("attention_mask", [2, 16], "int64", dict(dyn), 1, 1),
+                TensorSpec("token_type_ids", [2, 16], "int64", dict(dyn), 0, 0),
+            ],
+        )
     if step == Step.HIERARCHY:
-        return HierarchyData(modules=modules,
-                             execution_steps=sum(m.call_count for m in modules))
+        return HierarchyData(modules=modules, execution_steps=sum(m.call_count for m in modules))
     if step == Step.ONNX_EXPORT:
         return OnnxExportData(
-            exporter="dynamo", opset=18, dynamic=True,
+            exporter="dynamo",
+            opset=18,
+            dynamic=True,
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["last_hidden_state", "pooler_output"],
-            outputs=[TensorSpec("last_hidden_state", [2, 16, _HIDDEN], "float32", dict(dyn)),
-                     TensorSpec("pooler_output", [2, _HIDDEN], "float32", {0: "batch"})],
-            node_count=len(nodes))
+            outputs=[
+                TensorSpec("last_hidden_state", [2, 16, _HIDDEN], "float32", dict(dyn)),
+                TensorSpec("pooler_output", [2, _HIDDEN], "float32", {0: "batch"}),
+            ],
+            node_count=len(nodes),
+        )
     if step == Step.NODE_TAGGING:
         sources = Counter(n.source for n in nodes)
         return NodeTaggingData(
-            total_nodes=len(nodes), direct=sources["direct"], inferred=sources["inferred"],
-            root=sources["root"], nodes=nodes,
+            total_nodes=len(nodes),
+            direct=sources["direct"],
+            inferred=sources["inferred"],
+            root=sources["root"],
+            nodes=nodes,
             op_counts=dict(Counter(n.op_type for n in nodes).most_common()),
-            scope_disagreements=1)
+            scope_disagreements=1,
+        )
     if step == Step.TAG_INJECTION:
         return TagInjectionData(
-            mode="tags", nodes_tagged=len(nodes), torch_keys_removed=3 * len(nodes),
-            checker_passed=True, output_path=onnx_path, output_bytes=97_314,
-            sha256="5f2b0c8e7d4a9b1c3e6f8a0d2c4b6e8f1a3c5e7d9b0a2c4e6f8a1b3d5c7e9f0a")
+            mode="tags",
+            nodes_tagged=len(nodes),
+            torch_keys_removed=3 * len(nodes),
+            checker_passed=True,
+            output_path=onnx_path,
+            output_bytes=97_314,
+            sha256="5f2b0c8e7d4a9b1c3e6f8a0d2c4b6e8f1a3c5e7d9b0a2c4e6f8a1b3d5c7e9f0a",
+        )
     raise ValueError(f"no sample data for {step.value}")
 
 
-def sample_export_data(tmp_dir: Path | None = None, *,
-                       failed_at: Step | None = None) -> ExportData:
+def sample_export_data(tmp_dir: Path | None = None, *, failed_at: Step | None = None) -> ExportData:
     """A complete export of a tiny BERT, or one that failed at `failed_at`.
 
     Artifacts point into `tmp_dir` (the current folder when None); nothing is
@@ -329,12 +361,27 @@ def sample_export_data(tmp_dir: Path | None = None, *,
     modules = sample_modules()
     nodes = sample_nodes(modules)
     data = ExportData(
-        run_id=SAMPLE_RUN_ID, model_name="prajjwal1/bert-tiny", output_path=artifacts["onnx"],
-        command="export", started_at=SAMPLE_STARTED_AT,
-        options={"opset": 18, "static": False, "clean": False, "keep_torch_metadata": False,
-                 "trace": False, "input_specs": None},
-        environment={"python": "3.11.9", "torch": "2.13.0", "onnx": "1.19.0",
-                     "onnxruntime": "1.23.0", "modelexport": "0.1.0", "host": "ci-runner"},
+        run_id=SAMPLE_RUN_ID,
+        model_name="prajjwal1/bert-tiny",
+        output_path=artifacts["onnx"],
+        command="export",
+        started_at=SAMPLE_STARTED_AT,
+        options={
+            "opset": 18,
+            "static": False,
+            "clean": False,
+            "keep_torch_metadata": False,
+            "trace": False,
+            "input_specs": None,
+        },
+        environment={
+            "python": "3.11.9",
+            "torch": "2.13.0",
+            "onnx": "1.19.0",
+            "onnxruntime": "1.23.0",
+            "modelexport": "0.1.0",
+            "host": "ci-runner",
+        },
         artifacts=artifacts,
     )
     now = SAMPLE_STARTED_AT + 0.05
@@ -378,9 +425,14 @@ def _field(step: Step) -> str:
 def run_context(data: ExportData) -> ExportData:
     """What the exporter knows before step 1: identity, options and artifact paths, no steps."""
     return ExportData(
-        run_id=data.run_id, model_name=data.model_name, output_path=data.output_path,
-        command=data.command, started_at=data.started_at, options=dict(data.options),
-        environment=dict(data.environment), artifacts=dict(data.artifacts),
+        run_id=data.run_id,
+        model_name=data.model_name,
+        output_path=data.output_path,
+        command=data.command,
+        started_at=data.started_at,
+        options=dict(data.options),
+        environment=dict(data.environment),
+        artifacts=dict(data.artifacts),
     )
 
 
@@ -413,12 +465,10 @@ def drive_monitor(monitor: ExportMonitor, data: ExportData, *, end: bool = True)
     # Snapshot first: when `data` is the monitor's own object, begin/update rewrite it.
     records = {s: dataclasses.replace(r) for s, r in data.records.items()}
     step_values = {s: data.step_data(s) for s in EXPORT_STEPS}
-    status, error, started_at, finished_at = (data.status, data.error, data.started_at,
-                                              data.finished_at)
+    status, error, started_at, finished_at = (data.status, data.error, data.started_at, data.finished_at)
     target = monitor.data
     if target is not data:
-        for f in ("run_id", "model_name", "output_path", "command", "options",
-                  "environment", "artifacts"):
+        for f in ("run_id", "model_name", "output_path", "command", "options", "environment", "artifacts"):
             setattr(target, f, _copy(getattr(data, f)))
     clock = getattr(monitor, "_clock", None)
     fake = clock if isinstance(clock, FakeClock) else None
@@ -451,14 +501,16 @@ def drive_monitor(monitor: ExportMonitor, data: ExportData, *, end: bool = True)
         if fake is not None and finished_at is not None:
             fake.set(finished_at)
         if failure is None and status in (RunStatus.FAILED, RunStatus.CANCELLED):
-            failure = KeyboardInterrupt() if status == RunStatus.CANCELLED else \
-                ModelExportError(error or "failed")
+            failure = (
+                KeyboardInterrupt() if status == RunStatus.CANCELLED else ModelExportError(error or "failed")
+            )
         monitor.end(failure)
     return target
 
 
-def _replay_progress(monitor: ExportMonitor, record: StepRecord, start: float,
-                     duration: float, fake: FakeClock | None) -> None:
+def _replay_progress(
+    monitor: ExportMonitor, record: StepRecord, start: float, duration: float, fake: FakeClock | None
+) -> None:
     if not record.total:
         return
     chunks = 4
@@ -468,8 +520,11 @@ def _replay_progress(monitor: ExportMonitor, record: StepRecord, start: float,
         if fake is not None:
             fake.set(start + duration * (i + 1) / (chunks + 1))
         if n:
-            monitor.advance(step=record.step, n=n, message=f"{record.step.title}: "
-                            f"{min(done, (i + 1) * done // chunks)}/{record.total}")
+            monitor.advance(
+                step=record.step,
+                n=n,
+                message=f"{record.step.title}: {min(done, (i + 1) * done // chunks)}/{record.total}",
+            )
 
 
 def _error_for(status: RunStatus, error: str | None, record: StepRecord) -> BaseException:

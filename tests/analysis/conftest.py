@@ -38,8 +38,7 @@ def _model():
             super().__init__()
             self.attention = SelfAttention()
             self.norm = norm
-            self.ff = nn.Sequential(nn.Linear(WIDTH, 2 * WIDTH), nn.GELU(),
-                                    nn.Linear(2 * WIDTH, WIDTH))
+            self.ff = nn.Sequential(nn.Linear(WIDTH, 2 * WIDTH), nn.GELU(), nn.Linear(2 * WIDTH, WIDTH))
 
         def forward(self, x):
             x = self.norm(x + self.attention(x))
@@ -88,21 +87,27 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("models")
     paths = {name: folder / f"{name}.onnx" for name in ("tagged", "clean")}
     for name, clean in (("tagged", False), ("clean", True)):
-        modelexport.export(model, paths[name], example_inputs=(ids,), clean=clean, quiet=True,
-                           progress=False)
+        modelexport.export(model, paths[name], example_inputs=(ids,), clean=clean, quiet=True, progress=False)
     proto = onnx.load(str(paths["tagged"]))
 
     derived = tmp_path_factory.mktemp("derived")
     paths |= {name: derived / f"{name}.onnx" for name in ("external", "changed", "untagged")}
-    onnx.save(proto, str(paths["external"]), save_as_external_data=True,
-              location="external.onnx.data", size_threshold=0)
+    onnx.save(
+        proto,
+        str(paths["external"]),
+        save_as_external_data=True,
+        location="external.onnx.data",
+        size_threshold=0,
+    )
 
     changed = copy.deepcopy(proto)
-    head = next(n for n in changed.graph.node
-                if any(p.key == "module_path" and p.value == "head" for p in n.metadata_props))
+    head = next(
+        n
+        for n in changed.graph.node
+        if any(p.key == "module_path" and p.value == "head" for p in n.metadata_props)
+    )
     head_tag = next(p.value for p in head.metadata_props if p.key == "hierarchy_tag")
-    extra = helper.make_node("Identity", [changed.graph.output[0].name], ["changed_out"],
-                             name="node_extra")
+    extra = helper.make_node("Identity", [changed.graph.output[0].name], ["changed_out"], name="node_extra")
     _retag(extra, "head", head_tag)
     changed.graph.node.append(extra)
     changed.graph.output[0].name = "changed_out"

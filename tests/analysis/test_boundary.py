@@ -14,8 +14,9 @@ def graph():
     from onnx import TensorProto, helper
 
     nodes = [
-        helper.make_node("Constant", [], ["c"], name="const",
-                         value=helper.make_tensor("v", TensorProto.FLOAT, [], [1.0])),
+        helper.make_node(
+            "Constant", [], ["c"], name="const", value=helper.make_tensor("v", TensorProto.FLOAT, [], [1.0])
+        ),
         helper.make_node("Add", ["x", "c"], ["a"], name="add"),
         helper.make_node("Relu", ["a"], ["r"], name="relu"),
         helper.make_node("Mul", ["r", "w"], ["y"], name="mul"),
@@ -23,9 +24,12 @@ def graph():
     ]
     value = helper.make_tensor_value_info
     graph = helper.make_graph(
-        nodes, "g", [value("x", TensorProto.FLOAT, [2])],
+        nodes,
+        "g",
+        [value("x", TensorProto.FLOAT, [2])],
         [value("y", TensorProto.FLOAT, [2]), value("n", TensorProto.FLOAT, [2])],
-        initializer=[helper.make_tensor("w", TensorProto.FLOAT, [2], [2.0, 3.0])])
+        initializer=[helper.make_tensor("w", TensorProto.FLOAT, [2], [2.0, 3.0])],
+    )
     onnx.checker.check_graph(graph)
     return graph
 

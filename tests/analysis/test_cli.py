@@ -85,20 +85,26 @@ def test_compare(cli, models):
     assert document["modules"][0]["ops"] == {"Identity": {"a": 0, "b": 1}}
 
 
-@pytest.mark.parametrize("args, message", [
-    (("analyze", "{untagged}"), "no hierarchy tags"),
-    (("analyze", "{missing}"), "no such file"),
-    (("analyze", "{tagged}", "--metadata", "{missing}"), "does not exist"),
-    (("extract", "{tagged}", "--module", "layer.0.atention", "-o", "{out}"), "did you mean"),
-    (("extract", "{untagged}", "--module", "head", "-o", "{out}"), "no hierarchy tags"),
-    (("extract", "{missing}", "--module", "head", "-o", "{out}"), "no such file"),
-    (("compare", "{tagged}", "{untagged}"), "no hierarchy tags"),
-    (("compare", "{missing}", "{tagged}"), "no such file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("analyze", "{untagged}"), "no hierarchy tags"),
+        (("analyze", "{missing}"), "no such file"),
+        (("analyze", "{tagged}", "--metadata", "{missing}"), "does not exist"),
+        (("extract", "{tagged}", "--module", "layer.0.atention", "-o", "{out}"), "did you mean"),
+        (("extract", "{untagged}", "--module", "head", "-o", "{out}"), "no hierarchy tags"),
+        (("extract", "{missing}", "--module", "head", "-o", "{out}"), "no such file"),
+        (("compare", "{tagged}", "{untagged}"), "no hierarchy tags"),
+        (("compare", "{missing}", "{tagged}"), "no such file"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(cli, models, tmp_path, args, message):
     """Every bad input gives exit 2 and a single error line, no traceback, no output file."""
-    names = {**{k: str(v) for k, v in models.items()},
-             "missing": str(tmp_path / "missing.onnx"), "out": str(tmp_path / "out.onnx")}
+    names = {
+        **{k: str(v) for k, v in models.items()},
+        "missing": str(tmp_path / "missing.onnx"),
+        "out": str(tmp_path / "out.onnx"),
+    }
     result = cli(*(a.format(**names) for a in args))
     assert result.exit_code == 2, result.output
     assert message in result.stderr

@@ -27,14 +27,24 @@ def test_changed_module_is_reported(models):
 
 
 def _tree(paths: dict[str, Counter[str]]) -> ModuleTree:
-    modules = {p: ModuleStats(path=p, class_name=None, tag=None, parent=None if not p else "",
-                              depth=0 if not p else 1, direct_nodes=sum(ops.values()),
-                              subtree_nodes=sum(ops.values()), direct_ops=ops)
-               for p, ops in paths.items()}
+    modules = {
+        p: ModuleStats(
+            path=p,
+            class_name=None,
+            tag=None,
+            parent=None if not p else "",
+            depth=0 if not p else 1,
+            direct_nodes=sum(ops.values()),
+            subtree_nodes=sum(ops.values()),
+            direct_ops=ops,
+        )
+        for p, ops in paths.items()
+    }
     modules[""] = replace(modules[""], children=[p for p in paths if p])
     total = sum(sum(ops.values()) for ops in paths.values())
-    return ModuleTree(model_path=Path("m.onnx"), source="test", total_nodes=total,
-                      untagged_nodes=0, modules=modules)
+    return ModuleTree(
+        model_path=Path("m.onnx"), source="test", total_nodes=total, untagged_nodes=0, modules=modules
+    )
 
 
 def test_added_and_removed_modules():

@@ -24,8 +24,7 @@ def run_full_model(model_path: Path, names: list[str], ids: np.ndarray) -> dict[
     present = {o.name for o in model.graph.output}
     wanted = [n for n in names if n not in feeds]
     model.graph.output.extend(infos[n] for n in wanted if n not in present)
-    session = ort.InferenceSession(model.SerializeToString(),
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return {**feeds, **dict(zip(wanted, session.run(wanted, feeds), strict=True))}
 
 
@@ -38,8 +37,9 @@ def run_part(part: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return dict(zip(names, session.run(names, inputs), strict=True))
 
 
-@pytest.mark.parametrize("module", ["layer.0.attention", "layer.0", "layer.1.norm", "embed",
-                                    "layer.0.ff.1", "head", ""])
+@pytest.mark.parametrize(
+    "module", ["layer.0.attention", "layer.0", "layer.1.norm", "embed", "layer.0.ff.1", "head", ""]
+)
 def test_part_reproduces_the_full_model(models, input_ids, tmp_path, module):
     """The part, fed the full model's values at its inputs, gives the full model's values."""
     import onnx

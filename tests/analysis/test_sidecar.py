@@ -18,19 +18,33 @@ def test_sidecar_sits_beside_the_model(tmp_path):
 def test_reads_nodes_and_modules(tmp_path):
     """Nodes and modules come back typed, unknown keys ignored."""
     path = tmp_path / "m_htp_metadata.json"
-    path.write_text(json.dumps({
-        "schema_version": 1,
-        "nodes": {"n0": {"op_type": "Add", "tag": "/M", "module_path": "", "source": "root"}},
-        "modules": [{"path": "", "class_name": "M", "tag": "/M", "parent": None,
-                     "parameter_count": 3, "executed": True}],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "nodes": {"n0": {"op_type": "Add", "tag": "/M", "module_path": "", "source": "root"}},
+                "modules": [
+                    {
+                        "path": "",
+                        "class_name": "M",
+                        "tag": "/M",
+                        "parent": None,
+                        "parameter_count": 3,
+                        "executed": True,
+                    }
+                ],
+            }
+        )
+    )
     sidecar = read_sidecar(path)
     assert sidecar.nodes["n0"].op_type == "Add"
     assert sidecar.modules[0].class_name == "M" and sidecar.modules[0].parameter_count == 3
 
 
-@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"schema_version": 1}',
-                                     '{"schema_version": 1, "nodes": [], "modules": []}'])
+@pytest.mark.parametrize(
+    "content",
+    ["not json", "[1, 2]", '{"schema_version": 1}', '{"schema_version": 1, "nodes": [], "modules": []}'],
+)
 def test_malformed_sidecar_is_a_usage_error(tmp_path, content):
     """Anything that is not a modelexport sidecar is a UsageError, never a traceback."""
     path = tmp_path / "bad_htp_metadata.json"

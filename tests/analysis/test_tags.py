@@ -30,8 +30,9 @@ def test_sidecar_and_metadata_give_the_same_tags(models):
     """The sidecar and the node metadata of the same export agree node by node."""
     embedded = read_tags(models["tagged"]).nodes
     sidecar = read_tags(models["clean"]).nodes
-    assert [(n.name, n.module_path, n.tag) for n in embedded] == \
-        [(n.name, n.module_path, n.tag) for n in sidecar]
+    assert [(n.name, n.module_path, n.tag) for n in embedded] == [
+        (n.name, n.module_path, n.tag) for n in sidecar
+    ]
 
 
 def test_explicit_metadata_file(models, tmp_path):

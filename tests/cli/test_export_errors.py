@@ -91,8 +91,9 @@ def test_malformed_input_specs_are_usage_errors(tmp_path: Path, content: str, ex
     specs = tmp_path / "specs.json"
     specs.write_text(content)
     out = tmp_path / "m.onnx"
-    code, _, stderr = run("export", "tests.fixtures.small_models:reuse_net", "--input-specs",
-                          str(specs), "-o", str(out), "-q")
+    code, _, stderr = run(
+        "export", "tests.fixtures.small_models:reuse_net", "--input-specs", str(specs), "-o", str(out), "-q"
+    )
     assert code == 2
     assert expected in assert_one_line_error(stderr)
     assert not out.exists()
@@ -103,24 +104,32 @@ def test_output_folder_that_cannot_be_created_is_a_usage_error(tmp_path: Path) -
     """An output under a path that is a file exits 2 before any work."""
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    code, _, stderr = run("export", "tests.fixtures.small_models:reuse_net",
-                          "-o", str(blocker / "m.onnx"), "-q")
+    code, _, stderr = run(
+        "export", "tests.fixtures.small_models:reuse_net", "-o", str(blocker / "m.onnx"), "-q"
+    )
     assert code == 2
     assert "is a file, not a folder" in assert_one_line_error(stderr)
 
 
 def test_output_without_onnx_suffix_is_a_usage_error(tmp_path: Path) -> None:
     """-o must name an .onnx file."""
-    code, _, stderr = run("export", "tests.fixtures.small_models:reuse_net",
-                          "-o", str(tmp_path / "m.txt"), "-q")
+    code, _, stderr = run(
+        "export", "tests.fixtures.small_models:reuse_net", "-o", str(tmp_path / "m.txt"), "-q"
+    )
     assert code == 2
     assert "must end in .onnx" in assert_one_line_error(stderr)
 
 
 def test_clean_and_keep_torch_metadata_contradict(tmp_path: Path) -> None:
     """--clean with --keep-torch-metadata is refused."""
-    code, _, stderr = run("export", "tests.fixtures.small_models:reuse_net", "--clean",
-                          "--keep-torch-metadata", "-o", str(tmp_path / "m.onnx"))
+    code, _, stderr = run(
+        "export",
+        "tests.fixtures.small_models:reuse_net",
+        "--clean",
+        "--keep-torch-metadata",
+        "-o",
+        str(tmp_path / "m.onnx"),
+    )
     assert code == 2
     assert "contradict" in assert_one_line_error(stderr)
 
@@ -140,8 +149,9 @@ def test_model_neither_exporter_can_convert_fails_with_both_reasons(tmp_path: Pa
 
 def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
     """-v adds the traceback that is hidden by default."""
-    code, _, stderr = run("-v", "export", "tests.fixtures.small_models:broken", "-o",
-                          str(tmp_path / "m.onnx"), "-q")
+    code, _, stderr = run(
+        "-v", "export", "tests.fixtures.small_models:broken", "-o", str(tmp_path / "m.onnx"), "-q"
+    )
     assert code == 2
     assert "Traceback" in stderr
 
@@ -161,9 +171,23 @@ def test_interrupt_cancels_the_run_and_records_it(tmp_path: Path, sig: signal.Si
     out = tmp_path / "m.onnx"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modelexport", "export", "tests.fixtures.small_models:sleeper",
-         "-o", str(out), "-q", "--store", f"sqlite:///{tmp_path / 'monitor.db'}"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "modelexport",
+            "export",
+            "tests.fixtures.small_models:sleeper",
+            "-o",
+            str(out),
+            "-q",
+            "--store",
+            f"sqlite:///{tmp_path / 'monitor.db'}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         _wait_for(tmp_path / "m.run" / "events.jsonl", '"hierarchy_building"')

@@ -27,15 +27,16 @@ def test_every_command_has_help(path: list[str]) -> None:
 
 def test_the_expected_commands_are_registered() -> None:
     """The CLI offers the export, inspection, schema, report and monitor commands."""
-    assert {"export", "analyze", "extract", "compare", "schema", "report", "monitor"} <= set(
-        COMMAND.commands)
+    assert {"export", "analyze", "extract", "compare", "schema", "report", "monitor"} <= set(COMMAND.commands)
 
 
 def test_help_imports_no_heavy_library() -> None:
     """--help stays fast: torch, onnx, onnxruntime and transformers are not imported."""
-    code = ("import sys; from modelexport.cli import main; sys.argv=['modelexport','export','--help']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('torch','onnx','onnxruntime','transformers') if m in sys.modules))")
+    code = (
+        "import sys; from modelexport.cli import main; sys.argv=['modelexport','export','--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch','onnx','onnxruntime','transformers') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 

@@ -26,8 +26,9 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, modelexport.E
     root = tmp_path_factory.mktemp("exports")
     store = f"sqlite:///{root / 'monitor.db'}"
     return {
-        name: modelexport.export(f"tests.fixtures.small_models:{name}", root / f"{name}.onnx",
-                                 quiet=True, store=store)
+        name: modelexport.export(
+            f"tests.fixtures.small_models:{name}", root / f"{name}.onnx", quiet=True, store=store
+        )
         for name in MODELS
     }
 
@@ -101,16 +102,23 @@ def test_dynamic_axes_accept_other_batch_and_sequence_sizes(exports) -> None:
     import torch
 
     module, _, _ = _model_and_inputs("bert")
-    kwargs = {"input_ids": torch.randint(0, 100, (3, 7)),
-              "attention_mask": torch.ones(3, 7, dtype=torch.long),
-              "token_type_ids": torch.zeros(3, 7, dtype=torch.long)}
+    kwargs = {
+        "input_ids": torch.randint(0, 100, (3, 7)),
+        "attention_mask": torch.ones(3, 7, dtype=torch.long),
+        "token_type_ids": torch.zeros(3, 7, dtype=torch.long),
+    }
     assert max_abs_error(exports["bert"].onnx_path, module, kwargs) <= 1e-4
 
 
 def test_directly_tagged_modules_agree_with_the_exporters_name_scopes(tmp_path: Path) -> None:
     """With torch's metadata kept, every direct tag equals the exporter's innermost scope."""
-    result = modelexport.export("tests.fixtures.small_models:bert", tmp_path / "bert.onnx",
-                                keep_torch_metadata=True, quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:bert",
+        tmp_path / "bert.onnx",
+        keep_torch_metadata=True,
+        quiet=True,
+        progress=False,
+    )
     sources = {n.name: n.source for n in result.data.node_tagging.nodes}
     model = onnx.load(str(result.onnx_path), load_external_data=False)
     checked = 0
@@ -124,15 +132,17 @@ def test_directly_tagged_modules_agree_with_the_exporters_name_scopes(tmp_path: 
 
 def test_two_exports_of_the_same_model_are_byte_identical(tmp_path: Path, exports) -> None:
     """Re-exporting the same model and inputs gives the same bytes."""
-    again = modelexport.export("tests.fixtures.small_models:gpt2", tmp_path / "gpt2.onnx",
-                               quiet=True, progress=False)
+    again = modelexport.export(
+        "tests.fixtures.small_models:gpt2", tmp_path / "gpt2.onnx", quiet=True, progress=False
+    )
     assert again.onnx_path.read_bytes() == exports["gpt2"].onnx_path.read_bytes()
 
 
 def test_static_export_freezes_the_input_shapes(tmp_path: Path) -> None:
     """--static gives inputs with concrete dimensions only."""
-    result = modelexport.export("tests.fixtures.small_models:vit", tmp_path / "vit.onnx",
-                                static=True, quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:vit", tmp_path / "vit.onnx", static=True, quiet=True, progress=False
+    )
     model = onnx.load(str(result.onnx_path), load_external_data=False)
     for value in model.graph.input:
         dims = value.type.tensor_type.shape.dim
@@ -142,8 +152,9 @@ def test_static_export_freezes_the_input_shapes(tmp_path: Path) -> None:
 
 def test_clean_export_has_no_node_metadata_but_the_sidecar_keeps_every_tag(tmp_path: Path) -> None:
     """--clean writes no node metadata; the metadata JSON still maps every node to its tag."""
-    result = modelexport.export("tests.fixtures.small_models:reuse_net", tmp_path / "r.onnx",
-                                clean=True, quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:reuse_net", tmp_path / "r.onnx", clean=True, quiet=True, progress=False
+    )
     assert all(not props for props in node_props(result.onnx_path))
     metadata = json.loads(result.paths.metadata.read_text())
     assert len(metadata["nodes"]) == result.data.node_tagging.total_nodes
@@ -152,8 +163,9 @@ def test_clean_export_has_no_node_metadata_but_the_sidecar_keeps_every_tag(tmp_p
 
 def test_trace_keeps_the_torch_trace_log_in_the_run_folder(tmp_path: Path) -> None:
     """--trace leaves the export's TORCH_TRACE log under <stem>.run/torch_trace/."""
-    result = modelexport.export("tests.fixtures.small_models:reuse_net", tmp_path / "r.onnx",
-                                trace=True, quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:reuse_net", tmp_path / "r.onnx", trace=True, quiet=True, progress=False
+    )
     logs = list((result.paths.run_dir / "torch_trace").glob("*.log"))
     assert logs and logs[0].stat().st_size > 0
     first = logs[0].read_text().splitlines()[0]
@@ -161,13 +173,15 @@ def test_trace_keeps_the_torch_trace_log_in_the_run_folder(tmp_path: Path) -> No
 
 
 def test_models_past_the_size_limit_keep_weights_as_external_data(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Past the 2 GB protobuf limit (lowered here) weights go to OUT.onnx.data; the model still runs."""
     from modelexport.htp import injection
 
     monkeypatch.setattr(injection, "EXTERNAL_DATA_THRESHOLD", 1)
-    result = modelexport.export("tests.fixtures.small_models:reuse_net", tmp_path / "big.onnx",
-                                quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:reuse_net", tmp_path / "big.onnx", quiet=True, progress=False
+    )
     assert result.data.onnx_export.external_data
     data_file = tmp_path / "big.onnx.data"
     assert data_file.exists() and data_file.stat().st_size > 0
@@ -178,8 +192,9 @@ def test_models_past_the_size_limit_keep_weights_as_external_data(
 
 def test_dynamo_failure_falls_back_to_torchscript_and_says_why(tmp_path: Path) -> None:
     """A data-dependent branch defeats torch.export; TorchScript exports it, tagged from its scopes."""
-    result = modelexport.export("tests.fixtures.small_models:data_dependent", tmp_path / "dd.onnx",
-                                quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:data_dependent", tmp_path / "dd.onnx", quiet=True, progress=False
+    )
     exported = result.data.onnx_export
     assert exported.exporter == "torchscript"
     assert "GuardOnDataDependentSymNode" in exported.fallback_reason
@@ -194,7 +209,8 @@ def test_dynamo_failure_falls_back_to_torchscript_and_says_why(tmp_path: Path) -
 
 def test_opset_option_sets_the_models_opset(tmp_path: Path) -> None:
     """--opset 17 writes a model importing the default domain at version 17."""
-    result = modelexport.export("tests.fixtures.small_models:reuse_net", tmp_path / "o.onnx",
-                                opset=17, quiet=True, progress=False)
+    result = modelexport.export(
+        "tests.fixtures.small_models:reuse_net", tmp_path / "o.onnx", opset=17, quiet=True, progress=False
+    )
     model = onnx.load(str(result.onnx_path), load_external_data=False)
     assert {o.version for o in model.opset_import if o.domain in ("", "ai.onnx")} == {17}

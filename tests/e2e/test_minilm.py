@@ -25,8 +25,9 @@ def minilm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One CLI export of MiniLM with the HTML report, kept for the whole session."""
     out = tmp_path_factory.mktemp("minilm") / "all-MiniLM-L6-v2.onnx"
     store = f"sqlite:///{out.parent / 'monitor.db'}"
-    result = CliRunner().invoke(app, ["export", "all-MiniLM-L6-v2", "-o", str(out), "--report",
-                                      "--store", store])
+    result = CliRunner().invoke(
+        app, ["export", "all-MiniLM-L6-v2", "-o", str(out), "--report", "--store", store]
+    )
     assert result.exit_code == 0, result.stdout + result.stderr
     return out
 
@@ -35,8 +36,19 @@ def minilm(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def minilm_with_torch_metadata(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A second export keeping the exporter's own node metadata, to check tags against it."""
     out = tmp_path_factory.mktemp("minilm-keep") / "keep.onnx"
-    result = CliRunner().invoke(app, ["export", "all-MiniLM-L6-v2", "-o", str(out), "-q",
-                                      "--keep-torch-metadata", "--store", f"sqlite:///{out.parent}/m.db"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "all-MiniLM-L6-v2",
+            "-o",
+            str(out),
+            "-q",
+            "--keep-torch-metadata",
+            "--store",
+            f"sqlite:///{out.parent}/m.db",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     return out
 
@@ -58,7 +70,8 @@ def test_minilm_matches_pytorch_in_onnx_runtime(minilm: Path) -> None:
 
 
 def test_every_minilm_node_is_tagged_and_direct_tags_agree_with_the_exporter(
-        minilm_with_torch_metadata: Path) -> None:
+    minilm_with_torch_metadata: Path,
+) -> None:
     """All nodes carry a tag; direct ones name the module in the exporter's own scopes; >= 95% direct."""
     exported = minilm_with_torch_metadata
     metadata = _metadata(exported)
@@ -103,13 +116,18 @@ def test_minilm_metadata_run_folder_and_report_are_complete(minilm: Path) -> Non
 
 
 def test_minilm_reexport_is_identical_but_for_torch_metadata(
-        minilm: Path, minilm_with_torch_metadata: Path) -> None:
+    minilm: Path, minilm_with_torch_metadata: Path
+) -> None:
     """A second export, with torch's node metadata removed again, equals the first one exactly."""
+
     def stripped(path: Path) -> bytes:
         model = onnx.load(str(path))
         for node in model.graph.node:
-            keep = [(p.key, p.value) for p in node.metadata_props if not p.key.startswith("pkg.torch")
-                    and p.key != "namespace"]
+            keep = [
+                (p.key, p.value)
+                for p in node.metadata_props
+                if not p.key.startswith("pkg.torch") and p.key != "namespace"
+            ]
             del node.metadata_props[:]
             for key, value in keep:
                 node.metadata_props.add(key=key, value=value)

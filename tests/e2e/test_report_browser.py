@@ -27,8 +27,14 @@ from tests.report.conftest import copy_minilm_run
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def _need_chromium() -> None:
@@ -100,8 +106,7 @@ def _open_lazy_sections(page) -> None:
         block = page.locator(f'details[data-chunk="{key}"]')
         if block.count():
             block.locator("> summary").click()
-            page.wait_for_selector(f'details[data-chunk="{key}"][data-state="loaded"]',
-                                   timeout=5000)
+            page.wait_for_selector(f'details[data-chunk="{key}"][data-state="loaded"]', timeout=5000)
 
 
 def test_report_from_file_url(page, tmp_path: Path) -> None:
@@ -122,7 +127,10 @@ def test_report_from_serve(page, tmp_path: Path) -> None:
     run = copy_minilm_run(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "modelexport", "report", str(run), "--serve", "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = None
         assert proc.stdout is not None
@@ -170,8 +178,7 @@ def test_missing_chunk_says_so_in_its_block(page, tmp_path: Path) -> None:
     page.goto(result.index.as_uri())
     block = page.locator('details[data-chunk="ops/per_module"]')
     block.locator("> summary").click()
-    page.wait_for_selector('details[data-chunk="ops/per_module"][data-state="error"]',
-                           timeout=5000)
+    page.wait_for_selector('details[data-chunk="ops/per_module"][data-state="error"]', timeout=5000)
     assert "could not load data/ops/per_module.js" in block.inner_text()
 
 
@@ -190,10 +197,13 @@ def test_third_party_renderer_draws_its_chunk(page, tmp_path: Path) -> None:
             return ModuleOutput(
                 [IndexEntry(title="Box", chunk="boxes/one")],
                 chunks={"boxes/one": {"renderer": "boxes.box", "text": "<b>drawn</b>"}},
-                scripts={"box": "ModelExportReport.renderers['boxes.box'] = function (el, p) {"
-                                " var d = document.createElement('div'); d.className = 'box';"
-                                " d.textContent = p.text; el.appendChild(d); };"},
-                directory_entries=[DirectoryEntry("0/0", "box again", chunk="boxes/one")])
+                scripts={
+                    "box": "ModelExportReport.renderers['boxes.box'] = function (el, p) {"
+                    " var d = document.createElement('div'); d.className = 'box';"
+                    " d.textContent = p.text; el.appendChild(d); };"
+                },
+                directory_entries=[DirectoryEntry("0/0", "box again", chunk="boxes/one")],
+            )
 
     registry = ModuleRegistry()
     registry.register("boxes", Boxes)

@@ -16,11 +16,22 @@ from tests.fixtures import small_models
 def test_specs_file_gives_named_tensors_with_shape_dtype_range_and_axes(tmp_path: Path) -> None:
     """Each spec becomes a tensor of its shape and dtype, inside its range, with its dynamic axes."""
     specs_file = tmp_path / "specs.json"
-    specs_file.write_text(json.dumps({"inputs": [
-        {"name": "input_ids", "shape": [3, 5], "dtype": "int64", "range": [10, 20],
-         "dynamic_axes": {"0": "batch", "1": "sequence"}},
-        {"name": "attention_mask", "shape": [3, 5], "dtype": "int64", "range": [1, 1]},
-    ]}))
+    specs_file.write_text(
+        json.dumps(
+            {
+                "inputs": [
+                    {
+                        "name": "input_ids",
+                        "shape": [3, 5],
+                        "dtype": "int64",
+                        "range": [10, 20],
+                        "dynamic_axes": {"0": "batch", "1": "sequence"},
+                    },
+                    {"name": "attention_mask", "shape": [3, 5], "dtype": "int64", "range": [1, 1]},
+                ]
+            }
+        )
+    )
     specs = load_input_specs(specs_file)
     inputs = from_specs(specs, small_models.bert())
     ids = inputs.kwargs["input_ids"]
@@ -72,15 +83,36 @@ def test_generated_inputs_for_audio_models_run() -> None:
     from transformers import Wav2Vec2Config, Wav2Vec2Model, WhisperConfig, WhisperModel
 
     torch.manual_seed(0)
-    wav2vec = Wav2Vec2Model(Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                           intermediate_size=32, conv_dim=(8, 8), conv_stride=(5, 2),
-                                           conv_kernel=(10, 3), num_feat_extract_layers=2)).eval()
-    whisper = WhisperModel(WhisperConfig(d_model=16, encoder_layers=1, decoder_layers=1,
-                                         encoder_attention_heads=2, decoder_attention_heads=2,
-                                         encoder_ffn_dim=32, decoder_ffn_dim=32, num_mel_bins=8,
-                                         max_source_positions=16, vocab_size=64, pad_token_id=1,
-                                         bos_token_id=2, eos_token_id=3,
-                                         decoder_start_token_id=2)).eval()
+    wav2vec = Wav2Vec2Model(
+        Wav2Vec2Config(
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=32,
+            conv_dim=(8, 8),
+            conv_stride=(5, 2),
+            conv_kernel=(10, 3),
+            num_feat_extract_layers=2,
+        )
+    ).eval()
+    whisper = WhisperModel(
+        WhisperConfig(
+            d_model=16,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=32,
+            decoder_ffn_dim=32,
+            num_mel_bins=8,
+            max_source_positions=16,
+            vocab_size=64,
+            pad_token_id=1,
+            bos_token_id=2,
+            eos_token_id=3,
+            decoder_start_token_id=2,
+        )
+    ).eval()
     for model, names in ((wav2vec, {"input_values"}), (whisper, {"input_features", "decoder_input_ids"})):
         inputs = generate_inputs(model, model.config)
         assert inputs.modality == "audio" and set(inputs.kwargs) == names

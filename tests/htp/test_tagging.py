@@ -9,8 +9,16 @@ from modelexport.steps import HierarchyData, ModuleInfo
 
 
 def _hierarchy(*paths: str) -> HierarchyData:
-    modules = [ModuleInfo(path=p, class_name="M", tag="/Root" + "".join(f"/{s}" for s in p.split(".") if p),
-                          parent=None, parameter_count=0) for p in ("", *paths)]
+    modules = [
+        ModuleInfo(
+            path=p,
+            class_name="M",
+            tag="/Root" + "".join(f"/{s}" for s in p.split(".") if p),
+            parent=None,
+            parameter_count=0,
+        )
+        for p in ("", *paths)
+    ]
     return HierarchyData(modules, execution_steps=len(modules))
 
 

@@ -25,12 +25,20 @@ def sample(tmp_path: Path) -> ExportData:
 def replay(tmp_path: Path) -> Replay:
     """Run writers through a real monitor on the sample run (optionally failed at a step)."""
 
-    def run(writers: Sequence[StepAwareWriter], *, failed_at: Step | None = None,
-            errors: io.StringIO | None = None) -> ExportData:
+    def run(
+        writers: Sequence[StepAwareWriter],
+        *,
+        failed_at: Step | None = None,
+        errors: io.StringIO | None = None,
+    ) -> ExportData:
         data = sample_export_data(tmp_path, failed_at=failed_at)
         clock = FakeClock()
-        monitor = ExportMonitor(run_context(data), writers, clock=clock,
-                                error_stream=errors if errors is not None else io.StringIO())
+        monitor = ExportMonitor(
+            run_context(data),
+            writers,
+            clock=clock,
+            error_stream=errors if errors is not None else io.StringIO(),
+        )
         return drive_monitor(monitor, data)
 
     return run

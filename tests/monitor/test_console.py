@@ -20,8 +20,7 @@ def plain_console(width: int = 120) -> tuple[Console, io.StringIO]:
 
 def terminal_console(width: int = 120) -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
-    return Console(file=buffer, width=width, force_terminal=True,
-                   color_system="standard"), buffer
+    return Console(file=buffer, width=width, force_terminal=True, color_system="standard"), buffer
 
 
 def test_plain_output_has_a_start_and_an_end_line_per_step(replay) -> None:
@@ -53,9 +52,14 @@ def test_plain_output_shows_tree_statistics_and_summary(replay) -> None:
     assert re.search(r"root\s+│\s+2 │\s+4\.3%", text)
     assert "scope disagreements: 1" in text
     assert re.search(r"MatMul\s+│\s+16", text)
-    summary = text[text.index("Export complete"):]
-    for expected in ("prajjwal1/bert-tiny (BertModel, 23,520 parameters)", "95.0 KB",
-                     "5.23 s", "95.7% of 46 nodes", "bert-tiny_htp_metadata.json"):
+    summary = text[text.index("Export complete") :]
+    for expected in (
+        "prajjwal1/bert-tiny (BertModel, 23,520 parameters)",
+        "95.0 KB",
+        "5.23 s",
+        "95.7% of 46 nodes",
+        "bert-tiny_htp_metadata.json",
+    ):
         assert expected in summary
 
 
@@ -64,7 +68,7 @@ def test_long_module_tree_is_cut_with_a_count(replay) -> None:
     console, buffer = plain_console()
     replay([ConsoleWriter(console, tree_max_lines=10)])
     text = buffer.getvalue()
-    tree = text[text.index("BertModel\n"):text.index("▶ [4/6]")]
+    tree = text[text.index("BertModel\n") : text.index("▶ [4/6]")]
     assert len(tree.splitlines()) == 10
     assert "… 33 more modules (the report lists all 42)" in tree
 
@@ -85,8 +89,7 @@ def test_failure_is_one_red_line_naming_step_and_error(replay) -> None:
     console, buffer = terminal_console(width=400)
     data = replay([ConsoleWriter(console)], failed_at=Step.ONNX_EXPORT)
     text = buffer.getvalue()
-    assert "\x1b[1;31m✗ Export failed at [4/6] ONNX export: ExportFailedError: both " \
-           "exporters failed" in text
+    assert "\x1b[1;31m✗ Export failed at [4/6] ONNX export: ExportFailedError: both exporters failed" in text
     assert "Export complete" not in text
     assert data.error in ANSI.sub("", text)
 

@@ -32,10 +32,8 @@ def quiet_console() -> Console:
 def test_default_order_is_console_extras_eventlog_metadata_report(tmp_path: Path) -> None:
     """Console first, then extras, then the event log, metadata and the text report."""
     extra = Extra()
-    writers = build_writers(sample_export_data(tmp_path), console=quiet_console(),
-                            extra=[extra])
-    assert [type(w) for w in writers] == [ConsoleWriter, Extra, EventLogWriter,
-                                          MetadataWriter, ReportWriter]
+    writers = build_writers(sample_export_data(tmp_path), console=quiet_console(), extra=[extra])
+    assert [type(w) for w in writers] == [ConsoleWriter, Extra, EventLogWriter, MetadataWriter, ReportWriter]
     assert writers[1] is extra
 
 

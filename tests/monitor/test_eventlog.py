@@ -33,9 +33,13 @@ def test_manifest_counts_equal_the_files(replay, tmp_path: Path) -> None:
         assert entry.bytes == path.stat().st_size, entry.type
     assert manifest.file("nodes").records == 46
     assert manifest.file("hierarchy").records == 42
-    assert manifest.source == {"kind": "export_run", "run_id": manifest.ids[0],
-                               "model": "prajjwal1/bert-tiny", "command": "export",
-                               "output": str(tmp_path / "bert-tiny.onnx")}
+    assert manifest.source == {
+        "kind": "export_run",
+        "run_id": manifest.ids[0],
+        "model": "prajjwal1/bert-tiny",
+        "command": "export",
+        "output": str(tmp_path / "bert-tiny.onnx"),
+    }
 
 
 def test_events_tell_the_run_in_order(replay, tmp_path: Path) -> None:
@@ -50,8 +54,7 @@ def test_events_tell_the_run_in_order(replay, tmp_path: Path) -> None:
         assert set(kinds[1:-1]) <= {"step_progress"}
     progress = [r for r in records if r["kind"] == "step_progress"]
     assert progress and all(r["total"] for r in progress)
-    onnx_done = next(r for r in records if r["kind"] == "step_completed"
-                     and r["step"] == "onnx_export")
+    onnx_done = next(r for r in records if r["kind"] == "step_completed" and r["step"] == "onnx_export")
     assert onnx_done["duration_s"] == pytest.approx(3.65)
     assert onnx_done["data"]["exporter"] == "dynamo"
 
@@ -91,10 +94,8 @@ def test_tables_agree_with_each_other(replay, tmp_path: Path) -> None:
     assert query["op_counts"] == {"MatMul": 1}
 
 
-@pytest.mark.parametrize(("failed_at", "has_hierarchy"), [
-    (Step.INPUT_GEN, False), (Step.ONNX_EXPORT, True)])
-def test_failed_run_closes_the_folder(replay, tmp_path: Path, failed_at: Step,
-                                      has_hierarchy: bool) -> None:
+@pytest.mark.parametrize(("failed_at", "has_hierarchy"), [(Step.INPUT_GEN, False), (Step.ONNX_EXPORT, True)])
+def test_failed_run_closes_the_folder(replay, tmp_path: Path, failed_at: Step, has_hierarchy: bool) -> None:
     """A failed run logs step_failed with the error, ends complete, and keeps what exists."""
     replay([EventLogWriter()], failed_at=failed_at)
     run_dir = tmp_path / "bert-tiny.run"
@@ -123,8 +124,7 @@ class ManifestProbe(StepAwareWriter):
     def probe(self, export_step: Step, data: ExportData) -> int:
         if data.record(export_step).status.value == "completed":
             manifest = read_manifest(self.run_dir)
-            self.seen.append((export_step.value, manifest.complete,
-                              manifest.file("events").records))
+            self.seen.append((export_step.value, manifest.complete, manifest.file("events").records))
             self.files[export_step.value] = {f.type for f in manifest.files}
         return 0
 
@@ -176,8 +176,7 @@ def test_stale_files_of_an_earlier_run_are_removed(replay, tmp_path: Path) -> No
     assert list(iter_records(run_dir, "nodes")) == []
 
 
-def test_close_without_finish_still_writes_a_final_manifest(sample: ExportData,
-                                                            tmp_path: Path) -> None:
+def test_close_without_finish_still_writes_a_final_manifest(sample: ExportData, tmp_path: Path) -> None:
     """A writer closed before finish (dropped by the monitor) leaves a readable folder."""
     writer = EventLogWriter()
     writer.start(sample)
@@ -197,7 +196,8 @@ def test_skipped_step_is_logged_with_its_reason(tmp_path: Path) -> None:
         monitor.skip(Step.VERIFY, "--no-verify given")
     skipped = [r for r in events(tmp_path / "bert-tiny.run") if r["kind"] == "step_skipped"]
     assert [(r["step"], r["status"], r["message"]) for r in skipped] == [
-        ("verify", "skipped", "--no-verify given")]
+        ("verify", "skipped", "--no-verify given")
+    ]
 
 
 def test_run_folder_defaults_beside_the_output(tmp_path: Path) -> None:
@@ -211,7 +211,6 @@ def test_run_folder_defaults_beside_the_output(tmp_path: Path) -> None:
     with ExportMonitor(data, [EventLogWriter()]):
         pass
     assert read_manifest(tmp_path / "other" / "model.run").complete
-
 
 
 def test_tables_are_listed_when_tagging_completes(replay, tmp_path: Path) -> None:

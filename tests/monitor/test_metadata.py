@@ -44,9 +44,11 @@ def test_completed_run_is_valid_and_complete(replay, tmp_path: Path) -> None:
     assert len(document["modules"]) == len(data.hierarchy.modules) == 42
     assert len(document["nodes"]) == data.node_tagging.total_nodes == 46
     assert document["nodes"]["node_MatMul_9"] == {
-        "op_type": "MatMul", "module_path": "encoder.layer.0.attention.self.query",
+        "op_type": "MatMul",
+        "module_path": "encoder.layer.0.attention.self.query",
         "tag": "/BertModel/BertEncoder/BertLayer.0/BertAttention/BertSelfAttention/Linear.query",
-        "source": "direct"}
+        "source": "direct",
+    }
     assert list(document["steps"]) == [s.value for s in EXPORT_STEPS]
     assert document["steps"]["onnx_export"]["duration_s"] == pytest.approx(3.65)
     assert all(s["status"] == "completed" for s in document["steps"].values())
@@ -65,14 +67,12 @@ def test_module_entries_carry_node_counts(sample: ExportData) -> None:
     assert modules["embeddings.dropout"]["executed"] is False
     assert modules["embeddings.dropout"]["execution_order"] is None
     iterated = modules["encoder.layer"]  # a ModuleList: never called, but its layers ran
-    assert (iterated["executed"], iterated["call_count"], iterated["subtree_nodes"]) == \
-        (True, 0, 34)
+    assert (iterated["executed"], iterated["call_count"], iterated["subtree_nodes"]) == (True, 0, 34)
     assert sum(m["direct_nodes"] for m in modules.values()) == 46
 
 
 @pytest.mark.parametrize("failed_at", EXPORT_STEPS, ids=lambda s: s.value)
-def test_failed_run_is_valid_and_records_the_failure(replay, tmp_path: Path,
-                                                     failed_at: Step) -> None:
+def test_failed_run_is_valid_and_records_the_failure(replay, tmp_path: Path, failed_at: Step) -> None:
     """A run that fails at any step still writes a valid file with the error and partial data."""
     replay([MetadataWriter()], failed_at=failed_at)
     document = json.loads((tmp_path / "bert-tiny_htp_metadata.json").read_text())
@@ -148,13 +148,11 @@ def test_failed_serialization_keeps_the_previous_file(sample: ExportData, tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
-def test_options_that_are_not_json_are_written_as_text(sample: ExportData,
-                                                       tmp_path: Path) -> None:
+def test_options_that_are_not_json_are_written_as_text(sample: ExportData, tmp_path: Path) -> None:
     """An option holding a path (or any object) is written as its text, not lost."""
     sample.options["input_specs"] = tmp_path / "specs.json"
     target = write_metadata(tmp_path / "m.json", sample)
-    assert load_metadata(target)["export_context"]["options"]["input_specs"] == \
-        str(tmp_path / "specs.json")
+    assert load_metadata(target)["export_context"]["options"]["input_specs"] == str(tmp_path / "specs.json")
 
 
 def test_writer_failure_is_a_warning_not_a_crash(replay, tmp_path: Path) -> None:
@@ -179,15 +177,17 @@ def test_load_metadata_round_trips(sample: ExportData, tmp_path: Path) -> None:
     assert load_metadata(target) == json.loads(json.dumps(build_metadata(sample)))
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "does not exist"),
-    ("{not json", "not valid JSON"),
-    ('{"hello": 1}', "not modelexport metadata"),
-    ('{"schema_version": 99, "nodes": {}, "modules": []}', "upgrade"),
-    ('{"schema_version": 1}', "without its nodes"),
-])
-def test_load_metadata_says_what_is_wrong(tmp_path: Path, content: str | None,
-                                          message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("{not json", "not valid JSON"),
+        ('{"hello": 1}', "not modelexport metadata"),
+        ('{"schema_version": 99, "nodes": {}, "modules": []}', "upgrade"),
+        ('{"schema_version": 1}', "without its nodes"),
+    ],
+)
+def test_load_metadata_says_what_is_wrong(tmp_path: Path, content: str | None, message: str) -> None:
     """A missing, corrupt, foreign or too-new file raises MetadataError with the reason."""
     target = tmp_path / "x_htp_metadata.json"
     if content is not None:

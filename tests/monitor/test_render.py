@@ -25,11 +25,18 @@ def with_layers(data: ExportData, count: int) -> ExportData:
     extra: list[ModuleInfo] = []
     for i in range(2, count):
         for m in template:
+
             def move(path: str, i: int = i) -> str:
                 return path.replace("encoder.layer.1", f"encoder.layer.{i}", 1)
-            extra.append(dataclasses.replace(
-                m, path=move(m.path), parent=move(m.parent or ""),
-                tag=m.tag.replace("BertLayer.1", f"BertLayer.{i}")))
+
+            extra.append(
+                dataclasses.replace(
+                    m,
+                    path=move(m.path),
+                    parent=move(m.parent or ""),
+                    tag=m.tag.replace("BertLayer.1", f"BertLayer.{i}"),
+                )
+            )
     cut = next(i for i, m in enumerate(modules) if m.path == "pooler")
     data.hierarchy.modules = [*modules[:cut], *extra, *modules[cut:]]
     return data

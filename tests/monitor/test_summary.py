@@ -11,8 +11,7 @@ def test_subtree_counts_add_up_through_the_tree() -> None:
     """A module's subtree count is its own nodes plus all its descendants' nodes."""
     counts = summary.module_counts(sample_export_data())
     assert counts[""].subtree == 46 and counts[""].direct == 2
-    assert counts["encoder"].subtree == counts["encoder.layer.0"].subtree + \
-        counts["encoder.layer.1"].subtree
+    assert counts["encoder"].subtree == counts["encoder.layer.0"].subtree + counts["encoder.layer.1"].subtree
     assert counts["embeddings"].direct == 3 and counts["embeddings"].subtree == 7
     assert counts["embeddings.dropout"].subtree == 0
 
@@ -41,9 +40,10 @@ def test_iso_times_are_utc_with_milliseconds() -> None:
 def test_one_line_summaries_name_what_each_step_made() -> None:
     """Each step's one-line summary carries its key figure."""
     data = sample_export_data()
-    assert summary.one_line(Step.HIERARCHY, data) == \
-        "42 modules, 41 executed, 40 forward calls"
-    assert summary.one_line(Step.NODE_TAGGING, data) == \
-        "46 nodes: 41 direct, 3 inferred, 2 root (95.7% below the root)"
+    assert summary.one_line(Step.HIERARCHY, data) == "42 modules, 41 executed, 40 forward calls"
+    assert (
+        summary.one_line(Step.NODE_TAGGING, data)
+        == "46 nodes: 41 direct, 3 inferred, 2 root (95.7% below the root)"
+    )
     failed = sample_export_data(failed_at=Step.INPUT_GEN)
     assert summary.one_line(Step.INPUT_GEN, failed).startswith("forward failed")

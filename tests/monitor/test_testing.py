@@ -15,8 +15,7 @@ def test_tags_follow_the_sibling_rule() -> None:
     """A segment is the class alone unless a sibling shares it, then Class.<attribute>."""
     modules = {m.path: m for m in sample_export_data().hierarchy.modules}
     assert modules["encoder.layer.1"].tag == "/BertModel/BertEncoder/BertLayer.1"
-    assert modules["encoder.layer.0.attention.self.key"].tag.endswith(
-        "/BertSelfAttention/Linear.key")
+    assert modules["encoder.layer.0.attention.self.key"].tag.endswith("/BertSelfAttention/Linear.key")
     assert modules["encoder.layer.0.output.dense"].tag.endswith("/BertOutput/Linear")
     assert modules["embeddings.word_embeddings"].tag.endswith("/Embedding.word_embeddings")
     assert modules["encoder.layer"].tag == modules["encoder"].tag  # a ModuleList adds no segment
@@ -50,8 +49,9 @@ def test_failed_sample_stops_at_the_step(failed_at: Step) -> None:
     assert data.status == RunStatus.FAILED and data.error and data.error_type
     index = EXPORT_STEPS.index(failed_at)
     for i, s in enumerate(EXPORT_STEPS):
-        expected = (StepStatus.COMPLETED if i < index else
-                    StepStatus.FAILED if i == index else StepStatus.PENDING)
+        expected = (
+            StepStatus.COMPLETED if i < index else StepStatus.FAILED if i == index else StepStatus.PENDING
+        )
         assert data.records[s].status == expected, s
         assert (data.step_data(s) is not None) == (i < index), s
 
@@ -71,8 +71,7 @@ def test_replay_of_a_failed_run_ends_the_monitor_failed() -> None:
     """A failed sample replays to a failed run with the same error type and message."""
     sample = sample_export_data(failed_at=Step.ONNX_EXPORT)
     data = drive_monitor(ExportMonitor(run_context(sample), clock=FakeClock()), sample)
-    assert (data.status, data.error, data.error_type) == \
-        (RunStatus.FAILED, sample.error, "ExportFailedError")
+    assert (data.status, data.error, data.error_type) == (RunStatus.FAILED, sample.error, "ExportFailedError")
     assert data.records[Step.ONNX_EXPORT].status == StepStatus.FAILED
 
 

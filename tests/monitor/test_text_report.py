@@ -21,32 +21,37 @@ def report_text(tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("failed_at", [None, Step.ONNX_EXPORT], ids=["completed", "failed"])
-def test_report_contains_everything_the_console_showed(replay, tmp_path: Path,
-                                                       failed_at: Step | None) -> None:
+def test_report_contains_everything_the_console_showed(
+    replay, tmp_path: Path, failed_at: Step | None
+) -> None:
     """Every line the plain console printed appears in the report, in the same order."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=REPORT_WIDTH, force_terminal=False, color_system=None)
     replay([ConsoleWriter(console), ReportWriter()], failed_at=failed_at)
     shown = [line.rstrip() for line in buffer.getvalue().splitlines()]
     report = report_text(tmp_path).splitlines()
-    assert report[:len(shown)] == shown
+    assert report[: len(shown)] == shown
 
 
 def test_report_lists_every_module_and_node(replay, tmp_path: Path) -> None:
     """The module table has a row per module; the node mapping a row per node."""
     data = replay([ReportWriter()])
     text = report_text(tmp_path)
-    modules = text[text.index("Modules (42)"):text.index("Node mapping (46)")]
+    modules = text[text.index("Modules (42)") : text.index("Node mapping (46)")]
     for module in data.hierarchy.modules:
-        assert re.search(rf"^{re.escape(module.path or '(root)')} +{module.class_name} ",
-                         modules, re.M), module.path
+        assert re.search(rf"^{re.escape(module.path or '(root)')} +{module.class_name} ", modules, re.M), (
+            module.path
+        )
     assert re.search(r"^embeddings\.dropout .* no +0 .* 0 +0$", modules, re.M)
     assert re.search(r"^encoder\.layer .* yes +0 .* 0 +34$", modules, re.M)
-    nodes = text[text.index("Node mapping (46)"):]
+    nodes = text[text.index("Node mapping (46)") :]
     for node in data.node_tagging.nodes:
-        assert re.search(rf" {node.name} +{node.op_type} +"
-                         rf"{re.escape(node.module_path or '(root)')} +{node.source}$",
-                         nodes, re.M), node.name
+        assert re.search(
+            rf" {node.name} +{node.op_type} +"
+            rf"{re.escape(node.module_path or '(root)')} +{node.source}$",
+            nodes,
+            re.M,
+        ), node.name
 
 
 def test_report_is_plain_text_at_a_fixed_width(replay, tmp_path: Path) -> None:
@@ -55,7 +60,7 @@ def test_report_is_plain_text_at_a_fixed_width(replay, tmp_path: Path) -> None:
     text = report_text(tmp_path)
     assert not ANSI.search(text)
     assert all(line == line.rstrip() for line in text.splitlines())
-    console_part = text[:text.index("Modules (42)")]
+    console_part = text[: text.index("Modules (42)")]
     assert all(len(line) <= REPORT_WIDTH for line in console_part.splitlines())
 
 
@@ -75,14 +80,16 @@ def test_failed_report_names_the_failure(replay, tmp_path: Path) -> None:
     """A failed run's report has the failure line, the step table and the partial modules."""
     replay([ReportWriter()], failed_at=Step.NODE_TAGGING)
     text = report_text(tmp_path)
-    assert ("✗ Export failed at [5/6] Node tagging: ModelExportError: node tagging failed: "
-            "graph has a cycle") in text
+    assert (
+        "✗ Export failed at [5/6] Node tagging: ModelExportError: node tagging failed: graph has a cycle"
+    ) in text
     assert re.search(r"\[6/6\] Tag injection +│ pending", text)
     assert "Modules (42)" in text and "Node mapping" not in text
 
 
-def test_report_failure_mid_write_leaves_the_old_file(sample: ExportData, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_failure_mid_write_leaves_the_old_file(
+    sample: ExportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If rendering dies after part of the report was written, the previous report stays."""
     writer = ReportWriter()
     writer.finish(sample)

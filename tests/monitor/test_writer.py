@@ -49,8 +49,7 @@ def test_one_handler_serves_several_steps() -> None:
 def test_stacked_decorators_add_up() -> None:
     """Stacking @step decorators registers the method for every listed step."""
     writer = Recorder()
-    assert writer.handled_steps == {Step.HIERARCHY, Step.NODE_TAGGING, Step.MODEL_PREP,
-                                    Step.INPUT_GEN}
+    assert writer.handled_steps == {Step.HIERARCHY, Step.NODE_TAGGING, Step.MODEL_PREP, Step.INPUT_GEN}
 
 
 def test_steps_without_a_handler_go_to_the_default() -> None:
@@ -67,8 +66,11 @@ def test_subclass_handler_overrides_and_inherits() -> None:
     writer.write(Step.NODE_TAGGING, data)
     writer.write(Step.HIERARCHY, data)
     writer.write(Step.MODEL_PREP, data)
-    assert writer.calls == [("override", Step.NODE_TAGGING), ("tree", Step.HIERARCHY),
-                            ("early", Step.MODEL_PREP)]
+    assert writer.calls == [
+        ("override", Step.NODE_TAGGING),
+        ("tree", Step.HIERARCHY),
+        ("early", Step.MODEL_PREP),
+    ]
 
 
 @pytest.mark.parametrize("args", [(), ("hierarchy_building",)])
@@ -107,8 +109,12 @@ def _real_writers(tmp_path):
     from modelexport.monitor import ConsoleWriter, EventLogWriter, MetadataWriter, ReportWriter
 
     console = Console(file=io.StringIO(), force_terminal=True)
-    return [ConsoleWriter(console), EventLogWriter(tmp_path / "x.run"),
-            MetadataWriter(tmp_path / "m.json"), ReportWriter(tmp_path / "r.txt")]
+    return [
+        ConsoleWriter(console),
+        EventLogWriter(tmp_path / "x.run"),
+        MetadataWriter(tmp_path / "m.json"),
+        ReportWriter(tmp_path / "r.txt"),
+    ]
 
 
 def test_shipped_writers_close_without_raising_in_any_state(tmp_path) -> None:

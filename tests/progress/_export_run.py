@@ -18,21 +18,53 @@ SLOW_MODEL = str(Path(__file__).with_name("_slow_model.py"))
 T = TypeVar("T")
 
 
-def start_export(out_dir: Path, store_url: str, *, sleep_s: float, slow_calls: int = 0,
-                 heartbeat_s: float = 0.3, name: str = "slow") -> subprocess.Popen[bytes]:
+def start_export(
+    out_dir: Path,
+    store_url: str,
+    *,
+    sleep_s: float,
+    slow_calls: int = 0,
+    heartbeat_s: float = 0.3,
+    name: str = "slow",
+) -> subprocess.Popen[bytes]:
     """`python -m modelexport export _slow_model.py:build` with short monitoring intervals."""
-    env = dict(os.environ, SLOW_MODEL_SLEEP_S=str(sleep_s), MODELEXPORT_HEARTBEAT_S=str(heartbeat_s),
-               MODELEXPORT_SAMPLE_S="0.5", SLOW_MODEL_SLOW_CALLS=str(slow_calls),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env = dict(
+        os.environ,
+        SLOW_MODEL_SLEEP_S=str(sleep_s),
+        MODELEXPORT_HEARTBEAT_S=str(heartbeat_s),
+        MODELEXPORT_SAMPLE_S="0.5",
+        SLOW_MODEL_SLOW_CALLS=str(slow_calls),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "modelexport", "export", f"{SLOW_MODEL}:build",
-         "-o", str(out_dir / "slow.onnx"), "--quiet", "--store", store_url, "--name", name],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "modelexport",
+            "export",
+            f"{SLOW_MODEL}:build",
+            "-o",
+            str(out_dir / "slow.onnx"),
+            "--quiet",
+            "--store",
+            store_url,
+            "--name",
+            name,
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
-def wait_for(check: Callable[[], T | None], proc: subprocess.Popen[bytes] | None = None,
-             deadline_s: float = 90.0, what: str = "condition") -> T:
+def wait_for(
+    check: Callable[[], T | None],
+    proc: subprocess.Popen[bytes] | None = None,
+    deadline_s: float = 90.0,
+    what: str = "condition",
+) -> T:
     """Poll `check` until it returns a value; fail early, with its output, if `proc` exits."""
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:

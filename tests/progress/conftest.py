@@ -23,9 +23,11 @@ from tests.conftest import in_ci
 PG_HOST = os.environ.get("MODELEXPORT_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("MODELEXPORT_TEST_PG_PORT", "5432"))
 PG_DB = os.environ.get("MODELEXPORT_TEST_PG_DB", "test")
-HOW_TO_PROVIDE = (f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} (database {PG_DB!r}, "
-                  "user postgres or root, trust auth); start it, or set MODELEXPORT_TEST_PG_HOST/"
-                  "_PORT/_DB to one that is")
+HOW_TO_PROVIDE = (
+    f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} (database {PG_DB!r}, "
+    "user postgres or root, trust auth); start it, or set MODELEXPORT_TEST_PG_HOST/"
+    "_PORT/_DB to one that is"
+)
 
 
 class FakeClock:
@@ -51,8 +53,7 @@ def _pg_user() -> str | None:
 
     for user in ("postgres", "root"):
         try:
-            with psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname=PG_DB,
-                                 connect_timeout=3):
+            with psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname=PG_DB, connect_timeout=3):
                 return user
         except psycopg.Error:
             continue
@@ -79,8 +80,7 @@ def pg_url(pg_user: str) -> Iterator[str]:
     with psycopg.connect(**dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield (f"postgresql+psycopg://{pg_user}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-               f"?options=-csearch_path%3D{schema}")
+        yield (f"postgresql+psycopg://{pg_user}@{PG_HOST}:{PG_PORT}/{PG_DB}?options=-csearch_path%3D{schema}")
     finally:
         with psycopg.connect(**dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -102,8 +102,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     elif kind == "postgresql":
         made = SQLStore(request.getfixturevalue("pg_url"))
     else:
-        made = _SyncHybrid(SQLStore(request.getfixturevalue("sqlite_url")),
-                           spool_dir=tmp_path / "spool")
+        made = _SyncHybrid(SQLStore(request.getfixturevalue("sqlite_url")), spool_dir=tmp_path / "spool")
     try:
         yield made
     finally:

@@ -35,9 +35,19 @@ def _record_run(url: str, run_id: str, name: str, *, fail: bool = False) -> None
             pass
         step = phase.step("onnx_export", total=10).start(message="tracing")
         step.update(completed=5)
-        store.add_metrics([MetricSample(run_id, i, at=time.time() + i, step="onnx_export",
-                                        rss_bytes=(100 + 10 * i) * 2**20, cpu_percent=50.0 + i)
-                           for i in range(1, 4)])
+        store.add_metrics(
+            [
+                MetricSample(
+                    run_id,
+                    i,
+                    at=time.time() + i,
+                    step="onnx_export",
+                    rss_bytes=(100 + 10 * i) * 2**20,
+                    cpu_percent=50.0 + i,
+                )
+                for i in range(1, 4)
+            ]
+        )
         if fail:
             step.fail("dynamo refused")
             phase.fail("dynamo refused")
@@ -69,8 +79,7 @@ def test_list_shows_runs_newest_first(url: str) -> None:
     assert table.exit_code == 0
     assert table.output.index("bbbb2222") < table.output.index("aaaa1111")
     runs = json.loads(_invoke("list", "--store", url, "--json").output)
-    assert [(r["id"], r["status"]) for r in runs] == [("bbbb2222", "failed"),
-                                                       ("aaaa1111", "completed")]
+    assert [(r["id"], r["status"]) for r in runs] == [("bbbb2222", "failed"), ("aaaa1111", "completed")]
     limited = json.loads(_invoke("list", "--store", url, "--json", "--limit", "1").output)
     assert [r["id"] for r in limited] == ["bbbb2222"]
     failed = json.loads(_invoke("list", "--store", url, "--json", "--status", "failed").output)
@@ -87,11 +96,9 @@ def test_list_status_crashed_finds_dead_runs(sqlite_url: str) -> None:
         assert run is not None
         run.pid = child.pid
         store.save_run(run)
-    crashed = json.loads(_invoke("list", "--store", sqlite_url, "--json", "--status",
-                                 "crashed").output)
+    crashed = json.loads(_invoke("list", "--store", sqlite_url, "--json", "--status", "crashed").output)
     assert [r["id"] for r in crashed] == ["dead0001"]
-    running = json.loads(_invoke("list", "--store", sqlite_url, "--json", "--status",
-                                 "running").output)
+    running = json.loads(_invoke("list", "--store", sqlite_url, "--json", "--status", "running").output)
     assert running == []
 
 
@@ -117,8 +124,9 @@ def test_history_lists_events_in_order(url: str) -> None:
     assert [e["seq"] for e in data["events"]] == sorted(e["seq"] for e in data["events"])
     table = _invoke("history", "bert", "--store", url)
     assert table.exit_code == 0 and "onnx_export" in table.output
-    assert len(json.loads(_invoke("history", "bert", "--store", url, "--json", "-n", "2")
-                          .output)["events"]) == 2
+    assert (
+        len(json.loads(_invoke("history", "bert", "--store", url, "--json", "-n", "2").output)["events"]) == 2
+    )
 
 
 def test_resources_shows_sparkline_and_samples(url: str) -> None:
@@ -133,8 +141,9 @@ def test_resources_shows_sparkline_and_samples(url: str) -> None:
 
 def test_prune_deletes_only_old_runs(url: str) -> None:
     """prune --older-than keeps recent runs and deletes old ones."""
-    assert json.loads(_invoke("prune", "--older-than", "30d", "--store", url,
-                              "--json").output)["deleted"] == 0
+    assert (
+        json.loads(_invoke("prune", "--older-than", "30d", "--store", url, "--json").output)["deleted"] == 0
+    )
     with SQLStore(url) as store:
         old = store.get_run("aaaa1111")
         assert old is not None
@@ -142,8 +151,7 @@ def test_prune_deletes_only_old_runs(url: str) -> None:
         store.save_run(old)
     result = _invoke("prune", "--older-than", "30d", "--store", url)
     assert result.exit_code == 0 and "deleted 1 run" in result.output
-    assert [r["id"] for r in json.loads(_invoke("list", "--store", url, "--json").output)] == [
-        "bbbb2222"]
+    assert [r["id"] for r in json.loads(_invoke("list", "--store", url, "--json").output)] == ["bbbb2222"]
 
 
 def test_watch_follows_a_live_run_until_it_ends(sqlite_url: str) -> None:
@@ -199,9 +207,14 @@ def test_unreachable_store_is_exit_1_naming_the_fix() -> None:
     assert "start the server" in result.output
 
 
-@pytest.mark.parametrize("args", [["list", "--status", "sleeping"],
-                                  ["prune", "--older-than", "soon"],
-                                  ["list", "--store", "mysql://h/db"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--status", "sleeping"],
+        ["prune", "--older-than", "soon"],
+        ["list", "--store", "mysql://h/db"],
+    ],
+)
 def test_bad_options_are_exit_2(args: list[str], sqlite_url: str) -> None:
     """Unknown statuses, unparseable durations and unsupported URLs are usage errors."""
     result = _invoke(*args) if "--store" in args else _invoke(*args, "--store", sqlite_url)
@@ -220,8 +233,12 @@ def test_another_machine_sees_runs_through_postgresql(pg_url: str) -> None:
     runs = json.loads(_invoke("list", "--store", pg_url, "--json").output)
     assert [r["name"] for r in runs] == ["remote-bert"]
     data = json.loads(_invoke("status", "remote-bert", "--store", pg_url, "--json").output)
-    assert [n["node_id"] for n in data["nodes"]] == ["", "export", "export/model_preparation",
-                                                     "export/onnx_export"]
+    assert [n["node_id"] for n in data["nodes"]] == [
+        "",
+        "export",
+        "export/model_preparation",
+        "export/onnx_export",
+    ]
 
 
 def test_empty_store_lists_nothing(tmp_path: Path) -> None:

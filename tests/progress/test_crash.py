@@ -22,8 +22,11 @@ def test_sigkilled_export_shows_crashed(tmp_path: Path, sqlite_url: str) -> None
     """Killed mid-step, the run stops beating and every reader shows it crashed."""
     proc = start_export(tmp_path, sqlite_url, sleep_s=60, heartbeat_s=HEARTBEAT_S)
     try:
-        run, _ = wait_for(lambda: running_node(sqlite_url, "export/hierarchy_building"), proc,
-                          what="the hierarchy step to start")
+        run, _ = wait_for(
+            lambda: running_node(sqlite_url, "export/hierarchy_building"),
+            proc,
+            what="the hierarchy step to start",
+        )
         assert effective_status(run) == "running"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
@@ -53,8 +56,11 @@ def test_sigterm_marks_the_run_cancelled(tmp_path: Path, sqlite_url: str) -> Non
     """SIGTERM ends a real export as cancelled, recorded by the run's own process."""
     proc = start_export(tmp_path, sqlite_url, sleep_s=60, heartbeat_s=HEARTBEAT_S)
     try:
-        run, _ = wait_for(lambda: running_node(sqlite_url, "export/hierarchy_building"), proc,
-                          what="the hierarchy step to start")
+        run, _ = wait_for(
+            lambda: running_node(sqlite_url, "export/hierarchy_building"),
+            proc,
+            what="the hierarchy step to start",
+        )
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     finally:

@@ -31,8 +31,7 @@ class Cutoff:
     def _check(self, *args: Any) -> None:
         if self.cut.is_set():
             self.refused += 1
-            raise sa_exc.OperationalError("statement", {}, ConnectionError("server closed the "
-                                                                           "connection"))
+            raise sa_exc.OperationalError("statement", {}, ConnectionError("server closed the connection"))
 
 
 class LostReplyStore(SQLStore):
@@ -64,8 +63,9 @@ def backend_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
-def test_cut_off_mid_run_stores_every_event_exactly_once(backend_url: str, tmp_path: Path,
-                                                         clock: FakeClock) -> None:
+def test_cut_off_mid_run_stores_every_event_exactly_once(
+    backend_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     """Writes made while the database refuses are buffered, spilled and replayed in order."""
     backend = SQLStore(backend_url)
     backend.list_runs()  # migrate before cutting
@@ -95,8 +95,9 @@ def test_cut_off_mid_run_stores_every_event_exactly_once(backend_url: str, tmp_p
     assert not list((tmp_path / "spool").glob("*.jsonl"))
 
 
-def test_a_batch_whose_reply_was_lost_is_not_duplicated(sqlite_url: str, tmp_path: Path,
-                                                        clock: FakeClock) -> None:
+def test_a_batch_whose_reply_was_lost_is_not_duplicated(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     """A batch committed but reported failed is sent again and still stored once."""
     backend = LostReplyStore(sqlite_url)
     hybrid = HybridStore(backend, spool_dir=tmp_path / "spool", retry_s=0.01)
@@ -114,9 +115,9 @@ def test_a_batch_whose_reply_was_lost_is_not_duplicated(sqlite_url: str, tmp_pat
     hybrid.close()
 
 
-def test_writes_left_at_close_are_replayed_by_the_next_process(sqlite_url: str,
-                                                               tmp_path: Path,
-                                                               clock: FakeClock) -> None:
+def test_writes_left_at_close_are_replayed_by_the_next_process(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     """A database still down at close leaves a spill file the next HybridStore replays."""
     spool = tmp_path / "spool"
     backend = SQLStore(sqlite_url)
@@ -172,8 +173,9 @@ def test_a_malformed_write_is_dropped_not_retried_forever(tmp_path: Path) -> Non
     hybrid.close()
 
 
-def test_an_unwritable_spool_keeps_writes_in_memory(sqlite_url: str, tmp_path: Path,
-                                                    clock: FakeClock) -> None:
+def test_an_unwritable_spool_keeps_writes_in_memory(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     """When the spill file cannot be created, writes stay queued in memory, in order, and land."""
     not_a_folder = tmp_path / "spool"
     not_a_folder.write_text("a file where the spool folder should be")

@@ -11,12 +11,26 @@ from modelexport.progress.liveness import effective_status, process_alive
 from modelexport.progress.records import RunRecord
 
 
-def _run(*, pid: int, host: str = "here", beat_age: float = 0.0, status: str = "running",
-         started: float | None = None) -> RunRecord:
+def _run(
+    *,
+    pid: int,
+    host: str = "here",
+    beat_age: float = 0.0,
+    status: str = "running",
+    started: float | None = None,
+) -> RunRecord:
     now = time.time()
-    return RunRecord(id="r", name="n", command="export", host=host, pid=pid,
-                     started_at=started if started is not None else now,
-                     heartbeat_at=now - beat_age, heartbeat_s=1.0, status=status)
+    return RunRecord(
+        id="r",
+        name="n",
+        command="export",
+        host=host,
+        pid=pid,
+        started_at=started if started is not None else now,
+        heartbeat_at=now - beat_age,
+        heartbeat_s=1.0,
+        status=status,
+    )
 
 
 def test_fresh_heartbeat_and_live_pid_is_running() -> None:

@@ -20,8 +20,9 @@ def _tables(url: str) -> dict[str, list[str]]:
     inspector = sa.inspect(engine)
     names = inspector.get_table_names()
     out = {t: sorted(c["name"] for c in inspector.get_columns(t)) for t in names}
-    out["indexes"] = sorted(i["name"] for t in inspector.get_table_names()
-                            for i in inspector.get_indexes(t) if i["name"])
+    out["indexes"] = sorted(
+        i["name"] for t in inspector.get_table_names() for i in inspector.get_indexes(t) if i["name"]
+    )
     engine.dispose()
     return out
 

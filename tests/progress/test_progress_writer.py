@@ -40,15 +40,26 @@ def test_a_run_maps_to_pipeline_phase_and_steps(tmp_path: Path) -> None:
         writer.flush()  # what the next heartbeat does with coalesced progress
         node = next(n for n in store.nodes("run1") if n.node_id == "export/model_preparation")
         assert (node.status, node.completed, node.total) == ("running", 2, 4)
-        monitor.update(Step.MODEL_PREP, model_name="tiny", source="factory", model_class="M",
-                       total_modules=1, total_parameters=1)
+        monitor.update(
+            Step.MODEL_PREP,
+            model_name="tiny",
+            source="factory",
+            model_class="M",
+            total_modules=1,
+            total_parameters=1,
+        )
         monitor.skip(Step.INPUT_GEN, "inputs given")
         phase = next(n for n in store.nodes("run1") if n.node_id == "export")
         assert phase.percent == pytest.approx(100 * 2 / 6, abs=0.01)  # 2 of the 6 export steps
     run = store.get_run("run1")
     assert run is not None
     assert (run.name, run.command, run.status, run.host, run.pid) == (
-        "my-run", "export", "completed", socket.gethostname(), os.getpid())
+        "my-run",
+        "export",
+        "completed",
+        socket.gethostname(),
+        os.getpid(),
+    )
     assert run.meta["run_dir"] == data.artifacts["run_dir"]
     nodes = {n.node_id: n for n in store.nodes("run1")}
     assert nodes["export/model_preparation"].status == "completed"
@@ -72,8 +83,11 @@ def test_failed_run_records_the_error_on_step_and_run(tmp_path: Path) -> None:
     """An exception in a stage fails that step and the run, with the message."""
     store = MemoryStore()
     writer = ProgressWriter(store, sample=False)
-    with (pytest.raises(RuntimeError), ExportMonitor(_data(tmp_path), [writer]) as mon,
-          mon.stage(Step.ONNX_EXPORT)):
+    with (
+        pytest.raises(RuntimeError),
+        ExportMonitor(_data(tmp_path), [writer]) as mon,
+        mon.stage(Step.ONNX_EXPORT),
+    ):
         raise RuntimeError("dynamo refused")
     run = store.get_run("run1")
     assert run is not None and (run.status, run.error) == ("failed", "dynamo refused")
@@ -84,8 +98,10 @@ def test_failed_run_records_the_error_on_step_and_run(tmp_path: Path) -> None:
 def test_ctrl_c_marks_the_run_cancelled(tmp_path: Path) -> None:
     """KeyboardInterrupt during a stage ends the run as cancelled."""
     store = MemoryStore()
-    with pytest.raises(KeyboardInterrupt), ExportMonitor(
-            _data(tmp_path), [ProgressWriter(store, sample=False)]) as mon:
+    with (
+        pytest.raises(KeyboardInterrupt),
+        ExportMonitor(_data(tmp_path), [ProgressWriter(store, sample=False)]) as mon,
+    ):
         mon.begin(Step.HIERARCHY)
         raise KeyboardInterrupt
     run = store.get_run("run1")
@@ -95,8 +111,7 @@ def test_ctrl_c_marks_the_run_cancelled(tmp_path: Path) -> None:
 def test_an_unreachable_database_never_fails_the_export(tmp_path: Path) -> None:
     """With PostgreSQL down the run completes, the writer stays, and writes wait in the spool."""
     backend = SQLStore("postgresql+psycopg://nobody@127.0.0.1:9/none", connect_timeout_s=1)
-    hybrid = HybridStore(backend, spool_dir=tmp_path / "spool", retry_s=0.05,
-                         close_timeout_s=0.1)
+    hybrid = HybridStore(backend, spool_dir=tmp_path / "spool", retry_s=0.05, close_timeout_s=0.1)
     writer = ProgressWriter(hybrid, sample=False)
     data = _data(tmp_path)
     with ExportMonitor(data, [writer]) as monitor:
@@ -106,8 +121,7 @@ def test_an_unreachable_database_never_fails_the_export(tmp_path: Path) -> None:
     assert hybrid.left_behind is not None and hybrid.left_behind.exists()
 
 
-def test_default_writer_records_in_the_default_sqlite_file(_private_state: Path,
-                                                           tmp_path: Path) -> None:
+def test_default_writer_records_in_the_default_sqlite_file(_private_state: Path, tmp_path: Path) -> None:
     """With no store given, the run lands in $XDG_STATE_HOME/modelexport/monitor.db."""
     writer = progress_writer_from_options(None, "default-run")
     assert writer is not None

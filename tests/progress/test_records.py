@@ -22,17 +22,23 @@ def test_terminal_states() -> None:
 def test_levels_nest_pipeline_phase_step_substep() -> None:
     """Each level has one child level, and a substep none."""
     assert [Level.PIPELINE.child(), Level.PHASE.child(), Level.STEP.child()] == [
-        Level.PHASE, Level.STEP, Level.SUBSTEP]
+        Level.PHASE,
+        Level.STEP,
+        Level.SUBSTEP,
+    ]
     with pytest.raises(ValueError):
         Level.SUBSTEP.child()
 
 
-@pytest.mark.parametrize("record", [
-    RunRecord("r", "n", "export", "h", 1, 1.0, 2.0, 5.0, meta={"a": [1]}),
-    NodeRecord("r", "p/s", "p", "step", "s", total=3.0),
-    EventRecord("r", 1, 1.0, "started", "", "pipeline", "n", "running"),
-    MetricSample("r", 1, 1.0, rss_bytes=5),
-])
+@pytest.mark.parametrize(
+    "record",
+    [
+        RunRecord("r", "n", "export", "h", 1, 1.0, 2.0, 5.0, meta={"a": [1]}),
+        NodeRecord("r", "p/s", "p", "step", "s", total=3.0),
+        EventRecord("r", 1, 1.0, "started", "", "pipeline", "n", "running"),
+        MetricSample("r", 1, 1.0, rss_bytes=5),
+    ],
+)
 def test_records_round_trip_through_dicts(record: object) -> None:
     """to_dict/from_dict give back an equal record (the spill file relies on it)."""
     cls = type(record)

@@ -13,10 +13,19 @@ from modelexport.progress.runref import resolve_run
 @pytest.fixture
 def store() -> MemoryStore:
     store = MemoryStore()
-    for run_id, name, started in (("aaa111", "bert", 1.0), ("aab222", "bert", 2.0),
-                                  ("ccc333", "gpt", 3.0)):
-        store.save_run(RunRecord(id=run_id, name=name, command="export", host="h", pid=1,
-                                 started_at=started, heartbeat_at=started, heartbeat_s=5.0))
+    for run_id, name, started in (("aaa111", "bert", 1.0), ("aab222", "bert", 2.0), ("ccc333", "gpt", 3.0)):
+        store.save_run(
+            RunRecord(
+                id=run_id,
+                name=name,
+                command="export",
+                host="h",
+                pid=1,
+                started_at=started,
+                heartbeat_at=started,
+                heartbeat_s=5.0,
+            )
+        )
     return store
 
 

@@ -14,8 +14,7 @@ from modelexport.progress.sampler import JsonlSink, ResourceSampler, sample_inte
 
 def test_a_sample_measures_this_process_and_names_the_step(tmp_path: Path) -> None:
     """A sample holds RSS, CPU, system figures, disk use and I/O, labelled with the step."""
-    sampler = ResourceSampler("r", [], disk_path=tmp_path / "not" / "yet",
-                              current_step=lambda: "onnx_export")
+    sampler = ResourceSampler("r", [], disk_path=tmp_path / "not" / "yet", current_step=lambda: "onnx_export")
     sample = sampler.take()
     assert sample.step == "onnx_export"
     assert sample.rss_bytes is not None and sample.rss_bytes > 1_000_000
@@ -63,9 +62,17 @@ def test_jsonl_sink_writes_the_run_folder_format(tmp_path: Path) -> None:
     sink(MetricSample("r", 2, at=6.0, step="s", gpu_util_percent=40.0))
     sink.close()
     lines = [json.loads(x) for x in (tmp_path / "run" / "resources.jsonl").read_text().splitlines()]
-    assert lines[0] == {"time": 5.0, "step": "s", "rss_bytes": 10, "cpu_percent": 1.5,
-                        "system_cpu_percent": None, "system_memory_percent": None,
-                        "disk_used_bytes": None, "io_read_bytes": None, "io_write_bytes": None}
+    assert lines[0] == {
+        "time": 5.0,
+        "step": "s",
+        "rss_bytes": 10,
+        "cpu_percent": 1.5,
+        "system_cpu_percent": None,
+        "system_memory_percent": None,
+        "disk_used_bytes": None,
+        "io_read_bytes": None,
+        "io_write_bytes": None,
+    }
     assert lines[1]["gpu_util_percent"] == 40.0 and "gpu_util_percent" not in lines[0]
 
 

@@ -13,8 +13,16 @@ from modelexport.progress.sql import SQLStore
 
 
 def _run(run_id: str = "r") -> RunRecord:
-    return RunRecord(id=run_id, name="n", command="export", host="h", pid=1, started_at=1.0,
-                     heartbeat_at=1.0, heartbeat_s=5.0)
+    return RunRecord(
+        id=run_id,
+        name="n",
+        command="export",
+        host="h",
+        pid=1,
+        started_at=1.0,
+        heartbeat_at=1.0,
+        heartbeat_s=5.0,
+    )
 
 
 def test_sqlite_store_uses_wal_and_creates_its_folder(tmp_path: Path) -> None:

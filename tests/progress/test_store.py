@@ -6,17 +6,38 @@ from modelexport.progress.records import EventRecord, MetricSample, NodeRecord, 
 from modelexport.progress.store import Store
 
 
-def _run(run_id: str = "run-a", *, started: float = 100.0, name: str = "bert",
-         status: str = "running") -> RunRecord:
-    return RunRecord(id=run_id, name=name, command="export", host="h1", pid=42,
-                     started_at=started, heartbeat_at=started, heartbeat_s=5.0, status=status,
-                     meta={"model": name, "options": {"opset": 18}})
+def _run(
+    run_id: str = "run-a", *, started: float = 100.0, name: str = "bert", status: str = "running"
+) -> RunRecord:
+    return RunRecord(
+        id=run_id,
+        name=name,
+        command="export",
+        host="h1",
+        pid=42,
+        started_at=started,
+        heartbeat_at=started,
+        heartbeat_s=5.0,
+        status=status,
+        meta={"model": name, "options": {"opset": 18}},
+    )
 
 
 def _event(seq: int, run_id: str = "run-a") -> EventRecord:
-    return EventRecord(run_id=run_id, seq=seq, at=100.0 + seq, kind="progress",
-                       node_id="export", level="phase", name="export", status="running",
-                       completed=seq, total=10, percent=seq * 10.0, message=f"m{seq}")
+    return EventRecord(
+        run_id=run_id,
+        seq=seq,
+        at=100.0 + seq,
+        kind="progress",
+        node_id="export",
+        level="phase",
+        name="export",
+        status="running",
+        completed=seq,
+        total=10,
+        percent=seq * 10.0,
+        message=f"m{seq}",
+    )
 
 
 def test_saved_run_reads_back_with_its_meta(store: Store) -> None:
@@ -96,8 +117,10 @@ def test_events_are_append_only_and_idempotent(store: Store) -> None:
 def test_metrics_are_idempotent_and_latest_limit(store: Store) -> None:
     """Samples are keyed like events; limit keeps the latest ones, in time order."""
     store.save_run(_run())
-    samples = [MetricSample("run-a", i, at=100.0 + i, step="onnx_export", rss_bytes=2**33 + i,
-                            cpu_percent=float(i)) for i in range(1, 6)]
+    samples = [
+        MetricSample("run-a", i, at=100.0 + i, step="onnx_export", rss_bytes=2**33 + i, cpu_percent=float(i))
+        for i in range(1, 6)
+    ]
     store.add_metrics(samples)
     store.add_metrics(samples[:2])
     assert [m.seq for m in store.metrics("run-a")] == [1, 2, 3, 4, 5]

@@ -24,11 +24,13 @@ def _node(store: MemoryStore, run_id: str, node_id: str):  # type: ignore[no-unt
     return next(n for n in store.nodes(run_id) if n.node_id == node_id)
 
 
-def test_context_managers_build_the_tree_and_complete_it(store: MemoryStore,
-                                                         tracker: Tracker) -> None:
+def test_context_managers_build_the_tree_and_complete_it(store: MemoryStore, tracker: Tracker) -> None:
     """Nested with-blocks create pipeline → phase → step → substep nodes, all completed."""
-    with (tracker.run("bert", run_id="r") as run, run.phase("export") as ph,
-          ph.step("onnx_export", total=2) as s):
+    with (
+        tracker.run("bert", run_id="r") as run,
+        run.phase("export") as ph,
+        ph.step("onnx_export", total=2) as s,
+    ):
         with s.substep("trace"):
             pass
         s.advance(2)
@@ -55,8 +57,12 @@ def test_levels_nest_only_in_order(tracker: Tracker) -> None:
 
 def test_exception_fails_node_and_run_with_message(store: MemoryStore, tracker: Tracker) -> None:
     """An exception marks the node and the run failed, with its message."""
-    with (pytest.raises(RuntimeError), tracker.run("x", run_id="r") as run,
-          run.phase("export") as ph, ph.step("onnx_export")):
+    with (
+        pytest.raises(RuntimeError),
+        tracker.run("x", run_id="r") as run,
+        run.phase("export") as ph,
+        ph.step("onnx_export"),
+    ):
         raise RuntimeError("exporter exploded")
     assert _node(store, "r", "export/onnx_export").error == "exporter exploded"
     run_row = store.get_run("r")
@@ -72,8 +78,7 @@ def test_keyboard_interrupt_cancels(store: MemoryStore, tracker: Tracker) -> Non
     assert run_row is not None and run_row.status == "cancelled"
 
 
-def test_progress_aggregates_to_parents(store: MemoryStore, tracker: Tracker,
-                                        clock: FakeClock) -> None:
+def test_progress_aggregates_to_parents(store: MemoryStore, tracker: Tracker, clock: FakeClock) -> None:
     """A phase expecting 4 steps is 25% after one completes and 37.5% halfway through the next."""
     run = tracker.run("x", run_id="r").start()
     phase = run.phase("export", total=4).start()
@@ -86,8 +91,9 @@ def test_progress_aggregates_to_parents(store: MemoryStore, tracker: Tracker,
     assert _node(store, "r", "").percent == 37.5
 
 
-def test_advance_is_coalesced_to_one_write_per_half_second(store: MemoryStore, tracker: Tracker,
-                                                           clock: FakeClock) -> None:
+def test_advance_is_coalesced_to_one_write_per_half_second(
+    store: MemoryStore, tracker: Tracker, clock: FakeClock
+) -> None:
     """A thousand advances within 0.5 s give one progress event; flush writes the rest."""
     step = tracker.run("x", run_id="r").start().phase("p").start().step("s", total=2000).start()
     before = len(store.events("r"))
@@ -117,8 +123,7 @@ def test_events_have_consecutive_seq(store: MemoryStore, tracker: Tracker) -> No
     assert [e.seq for e in store.events("r")] == [1, 2, 3, 4]
 
 
-def test_callbacks_fire_per_kind_and_cannot_break_the_run(tracker: Tracker,
-                                                          clock: FakeClock) -> None:
+def test_callbacks_fire_per_kind_and_cannot_break_the_run(tracker: Tracker, clock: FakeClock) -> None:
     """Callbacks get their kind of event; one that raises is recorded and ignored."""
     seen: list[tuple[str, str]] = []
     tracker.on("started", lambda e: seen.append(("started", e.node_id)))

@@ -17,8 +17,7 @@ def test_default_is_sqlite_under_xdg_state_home(_private_state: Path) -> None:
     assert resolve_store_url() == f"sqlite:///{_private_state / 'modelexport' / 'monitor.db'}"
 
 
-def test_default_falls_back_to_local_state(monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
+def test_default_falls_back_to_local_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without XDG_STATE_HOME the file goes to ~/.local/state/modelexport."""
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))

@@ -11,22 +11,37 @@ from modelexport.progress.view import duration, eta, sparkline, status_json, sta
 
 
 def _run(status: str = "running", beat: float = 100.0) -> RunRecord:
-    return RunRecord(id="abcdef123456", name="bert", command="export", host="elsewhere", pid=1,
-                     started_at=0.0, heartbeat_at=beat, heartbeat_s=5.0, status=status)
+    return RunRecord(
+        id="abcdef123456",
+        name="bert",
+        command="export",
+        host="elsewhere",
+        pid=1,
+        started_at=0.0,
+        heartbeat_at=beat,
+        heartbeat_s=5.0,
+        status=status,
+    )
 
 
 def _node(**kw: object) -> NodeRecord:
-    base: dict[str, object] = {"run_id": "abcdef123456", "node_id": "export", "parent_id": "",
-                               "level": "phase", "name": "export", "status": "running",
-                               "started_at": 40.0, "percent": 25.0}
+    base: dict[str, object] = {
+        "run_id": "abcdef123456",
+        "node_id": "export",
+        "parent_id": "",
+        "level": "phase",
+        "name": "export",
+        "status": "running",
+        "started_at": 40.0,
+        "percent": 25.0,
+    }
     base.update(kw)
     return NodeRecord(**base)  # type: ignore[arg-type]
 
 
 def test_durations_read_naturally() -> None:
     """Seconds, minutes and hours each get a compact form; unknown is a dash."""
-    assert [duration(4.24), duration(185), duration(3720), duration(None)] == [
-        "4.2s", "3m05s", "1h02m", "-"]
+    assert [duration(4.24), duration(185), duration(3720), duration(None)] == ["4.2s", "3m05s", "1h02m", "-"]
 
 
 def test_eta_extrapolates_the_pace_so_far() -> None:

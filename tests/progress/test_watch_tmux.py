@@ -33,25 +33,52 @@ def tmux() -> Iterator[list[str]]:
 
 
 def _capture(tmux: list[str], session: str) -> str:
-    return subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True,
-                          text=True, check=False).stdout
+    return subprocess.run(
+        [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False
+    ).stdout
 
 
-def test_watch_in_a_tmux_pane_shows_the_run_move(tmux: list[str], tmp_path: Path,
-                                                 sqlite_url: str) -> None:
+def test_watch_in_a_tmux_pane_shows_the_run_move(tmux: list[str], tmp_path: Path, sqlite_url: str) -> None:
     """The pane shows a step running, later the run completed, and watch exits by itself."""
     # Only the hierarchy pass is slow: long enough for the pane to see the run live.
     proc = start_export(tmp_path, sqlite_url, sleep_s=2, slow_calls=1)
     session = "watch"
     try:
-        wait_for(lambda: running_node(sqlite_url, "export/hierarchy_building"), proc,
-                 what="the hierarchy step")
+        wait_for(
+            lambda: running_node(sqlite_url, "export/hierarchy_building"), proc, what="the hierarchy step"
+        )
         env = {"XDG_STATE_HOME": os.environ["XDG_STATE_HOME"], "COLUMNS": "150"}
-        watch = " ".join([*(f"{k}={shlex.quote(v)}" for k, v in env.items()),
-                          shlex.quote(sys.executable), "-m", "modelexport", "monitor", "watch",
-                          "--store", shlex.quote(sqlite_url), "--interval", "0.2"])
-        subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "150", "-y", "40",
-                        "-c", str(REPO), f"{watch}; echo WATCH-EXIT=$?; sleep 60"], check=True)
+        watch = " ".join(
+            [
+                *(f"{k}={shlex.quote(v)}" for k, v in env.items()),
+                shlex.quote(sys.executable),
+                "-m",
+                "modelexport",
+                "monitor",
+                "watch",
+                "--store",
+                shlex.quote(sqlite_url),
+                "--interval",
+                "0.2",
+            ]
+        )
+        subprocess.run(
+            [
+                *tmux,
+                "new-session",
+                "-d",
+                "-s",
+                session,
+                "-x",
+                "150",
+                "-y",
+                "40",
+                "-c",
+                str(REPO),
+                f"{watch}; echo WATCH-EXIT=$?; sleep 60",
+            ],
+            check=True,
+        )
         frames: list[str] = []
 
         def finished() -> str | None:

@@ -20,8 +20,11 @@ MINILM_RUN = Path(__file__).parent / "data" / "all-MiniLM-L6-v2.run-recorded"
 def copy_minilm_run(dest: Path) -> Path:
     """The recorded MiniLM run folder copied into `dest`, with placeholder artifacts beside it."""
     run = Path(shutil.copytree(MINILM_RUN, dest / "all-MiniLM-L6-v2.run"))
-    for name in ("all-MiniLM-L6-v2.onnx", "all-MiniLM-L6-v2_htp_metadata.json",
-                 "all-MiniLM-L6-v2_htp_export_report.txt"):
+    for name in (
+        "all-MiniLM-L6-v2.onnx",
+        "all-MiniLM-L6-v2_htp_metadata.json",
+        "all-MiniLM-L6-v2_htp_export_report.txt",
+    ):
         (dest / name).write_text("placeholder\n")
     return run
 
@@ -73,10 +76,14 @@ def sample_failed_run(tmp_path: Path) -> Path:
 def make_run(tmp_path: Path) -> Callable[..., Path]:
     """Write a small hand-made run folder: `files` maps a file type to its records."""
 
-    def make(name: str = "hand.run", files: dict[str, list[dict]] | None = None,
-             source: dict | None = None) -> Path:
-        folder = RunFolder(tmp_path / name, source or {"kind": "export_run", "run_id": "r1",
-                                                       "model": "hand-made"}, ids=["r1"])
+    def make(
+        name: str = "hand.run", files: dict[str, list[dict]] | None = None, source: dict | None = None
+    ) -> Path:
+        folder = RunFolder(
+            tmp_path / name,
+            source or {"kind": "export_run", "run_id": "r1", "model": "hand-made"},
+            ids=["r1"],
+        )
         for file_type, records in (files or {}).items():
             folder.write_records(file_type, records)
         folder.close()
@@ -103,4 +110,4 @@ def read_chunk(report: Path, key: str) -> dict:
     text = (report / "data" / f"{key}.js").read_text(encoding="utf-8")
     prefix = f"ModelExportReport.chunk({json.dumps(key)},"
     assert text.startswith(prefix) and text.rstrip().endswith(");")
-    return json.loads(text[len(prefix):text.rstrip().rindex(")")])
+    return json.loads(text[len(prefix) : text.rstrip().rindex(")")])

@@ -7,12 +7,26 @@ import modelexport.report as report
 
 def test_exported_names_are_exactly_the_intended_ones() -> None:
     """What a module author and a caller need, and nothing else."""
-    assert sorted(report.__all__) == sorted([
-        "GROUP", "DirectoryEntry", "IndexEntry", "Loading", "Module", "ModuleContext",
-        "ModuleOutput", "ModuleRegistrationWarning", "ModuleRegistry", "ModuleResult",
-        "ReportInputError", "ReportResult", "build_report", "default_out_dir", "discover",
-        "resolve_run_dir",
-    ])
+    assert sorted(report.__all__) == sorted(
+        [
+            "GROUP",
+            "DirectoryEntry",
+            "IndexEntry",
+            "Loading",
+            "Module",
+            "ModuleContext",
+            "ModuleOutput",
+            "ModuleRegistrationWarning",
+            "ModuleRegistry",
+            "ModuleResult",
+            "ReportInputError",
+            "ReportResult",
+            "build_report",
+            "default_out_dir",
+            "discover",
+            "resolve_run_dir",
+        ]
+    )
     assert all(hasattr(report, name) for name in report.__all__)
 
 

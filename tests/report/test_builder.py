@@ -51,8 +51,7 @@ def test_onnx_path_resolves_to_its_run_folder(synthetic_run: Path) -> None:
 def test_page_makes_no_external_requests(synthetic_run: Path) -> None:
     """Every src and href in the page and its assets stays inside the output folder."""
     result = build_report(synthetic_run)
-    texts = [p.read_text() for p in result.out_dir.rglob("*") if p.suffix in (".html", ".js",
-                                                                               ".css")]
+    texts = [p.read_text() for p in result.out_dir.rglob("*") if p.suffix in (".html", ".js", ".css")]
     for text in texts:
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
         assert "@import" not in text and "url(http" not in text
@@ -119,7 +118,8 @@ def test_corrupt_lines_are_skipped_counted_and_shown(synthetic_run: Path) -> Non
 
 
 def test_a_failing_module_shows_its_error_and_the_rest_renders(
-        synthetic_run: Path, builtins: ModuleRegistry) -> None:
+    synthetic_run: Path, builtins: ModuleRegistry
+) -> None:
     """A module that raises gets an error box in its own section; the others are intact."""
     builtins.register("exploding", _Exploding)
     result = build_report(synthetic_run, registry=builtins)
@@ -142,8 +142,7 @@ def test_modules_and_skip_modules_choose_sections(synthetic_run: Path) -> None:
     """Only the chosen modules appear on the page."""
     page = build_report(synthetic_run, modules=["summary", "ops"]).index.read_text()
     assert 'id="m-summary"' in page and 'id="m-ops"' in page and 'id="m-hierarchy"' not in page
-    page = build_report(synthetic_run, skip_modules=["resources"],
-                        overwrite=True).index.read_text()
+    page = build_report(synthetic_run, skip_modules=["resources"], overwrite=True).index.read_text()
     assert 'id="m-resources"' not in page and 'id="m-hierarchy"' in page
     with pytest.raises(ReportInputError, match="unknown report module"):
         build_report(synthetic_run, modules=["nope"], overwrite=True)
@@ -190,11 +189,15 @@ def test_directory_entries_and_module_scripts_are_written(synthetic_run: Path) -
             return ModuleOutput(
                 [IndexEntry(html="<p>see the directory</p>")],
                 chunks={"peritem/a": {"renderer": "peritem.box", "text": "A"}},
-                scripts={"render": "ModelExportReport.renderers['peritem.box'] = "
-                                   "function (el, p) { el.textContent = p.text; };"},
-                directory_entries=[DirectoryEntry("0/0", "graphs", chunk="peritem/a",
-                                                  suffix="✅"),
-                                   DirectoryEntry("0/1", "log", url="x.txt")])
+                scripts={
+                    "render": "ModelExportReport.renderers['peritem.box'] = "
+                    "function (el, p) { el.textContent = p.text; };"
+                },
+                directory_entries=[
+                    DirectoryEntry("0/0", "graphs", chunk="peritem/a", suffix="✅"),
+                    DirectoryEntry("0/1", "log", url="x.txt"),
+                ],
+            )
 
     registry = ModuleRegistry()
     registry.register("peritem", PerItem)

@@ -28,8 +28,15 @@ def test_help_lists_the_options(cli) -> None:
     """`report --help` works and names every option."""
     result = cli("report", "--help")
     assert result.exit_code == 0, result.output
-    for option in ("--output", "--modules", "--skip-modules", "--overwrite", "--serve",
-                   "--port", "--no-browser"):
+    for option in (
+        "--output",
+        "--modules",
+        "--skip-modules",
+        "--overwrite",
+        "--serve",
+        "--port",
+        "--no-browser",
+    ):
         assert option in result.output
 
 
@@ -42,8 +49,7 @@ def test_report_prints_the_index_path(cli, synthetic_run: Path) -> None:
     assert index.exists()
 
 
-def test_report_accepts_the_onnx_path_and_output_dir(cli, synthetic_run: Path,
-                                                     tmp_path: Path) -> None:
+def test_report_accepts_the_onnx_path_and_output_dir(cli, synthetic_run: Path, tmp_path: Path) -> None:
     """`report tiny.onnx -o DIR --modules summary` writes only the summary into DIR."""
     out = tmp_path / "elsewhere"
     result = cli("report", synthetic_run.parent / "tiny.onnx", "-o", out, "--modules", "summary")
@@ -62,8 +68,7 @@ def test_existing_report_needs_overwrite(cli, synthetic_run: Path) -> None:
 
 
 @pytest.mark.parametrize("case", ["not-a-run", "newer-version", "missing", "bad-module"])
-def test_bad_input_exits_2_with_one_line(cli, synthetic_run: Path, tmp_path: Path,
-                                         case: str) -> None:
+def test_bad_input_exits_2_with_one_line(cli, synthetic_run: Path, tmp_path: Path, case: str) -> None:
     """Not a run, a newer manifest, a missing path, an unknown module: exit 2, no traceback."""
     target: Path = synthetic_run
     extra: list[str] = []
@@ -72,8 +77,7 @@ def test_bad_input_exits_2_with_one_line(cli, synthetic_run: Path, tmp_path: Pat
         target.mkdir()
     elif case == "newer-version":
         manifest = synthetic_run / "manifest.json"
-        manifest.write_text(json.dumps({**json.loads(manifest.read_text()),
-                                        "format_version": 42}))
+        manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 42}))
     elif case == "missing":
         target = tmp_path / "nowhere.run"
     else:

@@ -30,6 +30,7 @@ def html_of(output) -> str:
 
 # -- summary -----------------------------------------------------------------------------------
 
+
 def test_summary_shows_model_status_steps_and_coverage(sample_run: Path) -> None:
     """The real event log's run: model, completed badge, six steps, direct/inferred/root counts."""
     html = html_of(SummaryModule().render(ctx_for(sample_run)))
@@ -53,11 +54,22 @@ def test_summary_of_failed_run_shows_the_error(sample_failed_run: Path) -> None:
 
 def test_summary_falls_back_to_run_finished_coverage(make_run) -> None:
     """Without nodes.jsonl, run_finished's coverage, elapsed time and warnings are shown."""
-    run = make_run(files={"events": [
-        {"kind": "run_started", "ts": 10.0},
-        {"kind": "run_finished", "time": "1970-01-01T00:00:12.500Z", "status": "completed",
-         "data": {"coverage": {"total_nodes": 10, "direct": 7, "inferred": 2, "root": 1},
-                  "warnings": ["torch: axis <batch> unused"]}}]})
+    run = make_run(
+        files={
+            "events": [
+                {"kind": "run_started", "ts": 10.0},
+                {
+                    "kind": "run_finished",
+                    "time": "1970-01-01T00:00:12.500Z",
+                    "status": "completed",
+                    "data": {
+                        "coverage": {"total_nodes": 10, "direct": 7, "inferred": 2, "root": 1},
+                        "warnings": ["torch: axis <batch> unused"],
+                    },
+                },
+            ]
+        }
+    )
     html = html_of(SummaryModule().render(ctx_for(run)))
     assert "<td>tag inferred from neighbours</td><td>2</td><td>20.0%</td>" in html
     assert "2.50 s" in html
@@ -66,6 +78,7 @@ def test_summary_falls_back_to_run_finished_coverage(make_run) -> None:
 
 # -- hierarchy ---------------------------------------------------------------------------------
 
+
 def test_hierarchy_tree_has_counts_and_inferred_badges(sample_run: Path) -> None:
     """Each module row shows direct/subtree counts; modules with inferred tags get a badge."""
     out = HierarchyModule().render(ctx_for(sample_run))
@@ -73,7 +86,7 @@ def test_hierarchy_tree_has_counts_and_inferred_badges(sample_run: Path) -> None
     records = jsonl(sample_run / "hierarchy.jsonl")
     assert html.count('<span class="c">') == len(records)
     some = next(r for r in records if r["direct_nodes"])
-    assert f'{some["direct_nodes"]} / {some["subtree_nodes"]}' in html
+    assert f"{some['direct_nodes']} / {some['subtree_nodes']}" in html
     nodes = jsonl(sample_run / "nodes.jsonl")
     if any(n["source"] == "inferred" for n in nodes):
         assert 'class="badge inferred"' in html
@@ -108,11 +121,13 @@ def test_large_hierarchy_keeps_deep_levels_lazy(tmp_path: Path) -> None:
 
 # -- op statistics -----------------------------------------------------------------------------
 
+
 def test_op_statistics_counts_each_op_type(make_run) -> None:
     """Counts overall are eager; the per-module breakdown is a lazy chunk."""
-    nodes = [{"index": i, "op_type": op, "module_path": path, "source": "direct"}
-             for i, (op, path) in enumerate([("MatMul", "a"), ("MatMul", "b"), ("Add", "a"),
-                                             ("Softmax", "")])]
+    nodes = [
+        {"index": i, "op_type": op, "module_path": path, "source": "direct"}
+        for i, (op, path) in enumerate([("MatMul", "a"), ("MatMul", "b"), ("Add", "a"), ("Softmax", "")])
+    ]
     out = OpStatsModule().render(ctx_for(make_run(files={"nodes": nodes})))
     html = html_of(out)
     assert "4 nodes of 3 op types in 3 modules" in html
@@ -123,6 +138,7 @@ def test_op_statistics_counts_each_op_type(make_run) -> None:
 
 
 # -- resources ---------------------------------------------------------------------------------
+
 
 def test_resources_chart_is_inline_svg_with_steps_marked(synthetic_run: Path) -> None:
     """The chart is an SVG in a lazy chunk, with CPU and memory lines and one mark per step."""
@@ -141,6 +157,7 @@ def test_resources_module_absent_without_samples(sample_run: Path, tmp_path: Pat
 
 
 # -- downloads ---------------------------------------------------------------------------------
+
 
 def test_downloads_link_artifacts_and_run_files_relatively(synthetic_run: Path) -> None:
     """Links go from the report folder to the artifacts and JSONL files, which exist."""
@@ -161,11 +178,13 @@ def test_downloads_mark_missing_artifacts(synthetic_run: Path) -> None:
 
 # -- a real run --------------------------------------------------------------------------------
 
+
 def test_minilm_run_renders_every_module(minilm_run: Path) -> None:
     """The recorded MiniLM export: every module renders, its figures match the run's files."""
     result = build_report(minilm_run)
     assert {m.id: m.status for m in result.modules} == dict.fromkeys(
-        ["summary", "hierarchy", "ops", "resources", "downloads"], "ok")
+        ["summary", "hierarchy", "ops", "resources", "downloads"], "ok"
+    )
     assert result.bad_lines == {}
     page = result.index.read_text()
     assert "312 nodes of" in page and "120 modules" in page

@@ -58,13 +58,19 @@ def test_builtins_are_registered_through_entry_points(builtins: ModuleRegistry) 
     assert all("modelexport" in builtins.origins[i] for i in BUILTINS)
 
 
-def test_third_party_module_renders_without_core_change(site_dir: Path, synthetic_run: Path,
-                                                         tmp_path: Path) -> None:
+def test_third_party_module_renders_without_core_change(
+    site_dir: Path, synthetic_run: Path, tmp_path: Path
+) -> None:
     """A module installed by another distribution shows up in the report as its own section."""
-    _install_dist(site_dir, "thirdparty_notes", """
+    _install_dist(
+        site_dir,
+        "thirdparty_notes",
+        """
         [modelexport.report_modules]
         notes = thirdparty_notes:NotesModule
-        """, {"thirdparty_notes": """
+        """,
+        {
+            "thirdparty_notes": """
         from modelexport.report import IndexEntry, Loading, ModuleOutput
 
         class NotesModule:
@@ -78,7 +84,9 @@ def test_third_party_module_renders_without_core_change(site_dir: Path, syntheti
                 return ModuleOutput(
                     index_entries=[IndexEntry(title="Event count", chunk="notes/count")],
                     chunks={"notes/count": {"blocks": [{"text": f"{count} events"}]}})
-        """})
+        """
+        },
+    )
     registry = discover()
     assert "notes" in registry.modules
     result = build_report(synthetic_run, tmp_path / "out", registry=registry)
@@ -89,10 +97,15 @@ def test_third_party_module_renders_without_core_change(site_dir: Path, syntheti
 
 def test_duplicate_entry_point_name_is_skipped_with_warning(site_dir: Path) -> None:
     """A second module claiming a built-in's name is skipped; the built-in stays."""
-    _install_dist(site_dir, "thirdparty_dupe", """
+    _install_dist(
+        site_dir,
+        "thirdparty_dupe",
+        """
         [modelexport.report_modules]
         summary = thirdparty_dupe:Summary
-        """, {"thirdparty_dupe": """
+        """,
+        {
+            "thirdparty_dupe": """
         from modelexport.report import Loading, ModuleOutput
 
         class Summary:
@@ -103,7 +116,9 @@ def test_duplicate_entry_point_name_is_skipped_with_warning(site_dir: Path) -> N
 
             def render(self, ctx):
                 return ModuleOutput()
-        """})
+        """
+        },
+    )
     with pytest.warns(ModuleRegistrationWarning, match="already registered"):
         registry = discover()
     assert registry.modules["summary"].name == "Summary"
@@ -111,12 +126,17 @@ def test_duplicate_entry_point_name_is_skipped_with_warning(site_dir: Path) -> N
 
 def test_broken_plugins_are_skipped_with_a_reason(site_dir: Path) -> None:
     """Plugins that fail to import, lack render, or take the wrong arguments are skipped."""
-    _install_dist(site_dir, "thirdparty_bad", """
+    _install_dist(
+        site_dir,
+        "thirdparty_bad",
+        """
         [modelexport.report_modules]
         noimport = thirdparty_missing:Nope
         norender = thirdparty_bad:NoRender
         badsig = thirdparty_bad:BadSignature
-        """, {"thirdparty_bad": """
+        """,
+        {
+            "thirdparty_bad": """
         class NoRender:
             id = "norender"
             name = "x"
@@ -128,7 +148,9 @@ def test_broken_plugins_are_skipped_with_a_reason(site_dir: Path) -> None:
 
             def render(self, ctx, extra):
                 return None
-        """})
+        """
+        },
+    )
     with pytest.warns(ModuleRegistrationWarning) as caught:
         registry = discover()
     messages = " | ".join(str(w.message) for w in caught)

@@ -27,6 +27,5 @@ def load_graph(path: str | Path) -> onnx.ModelProto:
         raise UsageError(f"not a file: {path}")
     try:
         return onnx.load(str(path), load_external_data=False)
-    except (DecodeError, onnx.onnx_cpp2py_export.checker.ValidationError, ValueError,
-            RuntimeError) as exc:
+    except (DecodeError, onnx.onnx_cpp2py_export.checker.ValidationError, ValueError, RuntimeError) as exc:
         raise UsageError(f"{path} is not a readable ONNX model: {exc}") from None

@@ -59,15 +59,20 @@ def find_boundary(graph: onnx.GraphProto, selected: Iterable[int]) -> Boundary:
             if producer.get(name) not in chosen:
                 inputs[name] = None
 
-    read_outside = {name for i, node in enumerate(graph.node) if i not in chosen
-                    for name in _reads(node)}
+    read_outside = {name for i, node in enumerate(graph.node) if i not in chosen for name in _reads(node)}
     graph_outputs = [o.name for o in graph.output]
-    outputs = [out for i in sorted(chosen) for out in graph.node[i].output
-               if out and (out in graph_outputs or (i not in folded and out in read_outside))]
-    return Boundary(nodes=sorted(chosen),
-                    inputs=_model_order_first(list(inputs), [i.name for i in graph.input]),
-                    outputs=_model_order_first(outputs, graph_outputs),
-                    folded_constants=len(folded))
+    outputs = [
+        out
+        for i in sorted(chosen)
+        for out in graph.node[i].output
+        if out and (out in graph_outputs or (i not in folded and out in read_outside))
+    ]
+    return Boundary(
+        nodes=sorted(chosen),
+        inputs=_model_order_first(list(inputs), [i.name for i in graph.input]),
+        outputs=_model_order_first(outputs, graph_outputs),
+        folded_constants=len(folded),
+    )
 
 
 def _model_order_first(names: list[str], model_names: list[str]) -> list[str]:

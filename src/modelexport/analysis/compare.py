@@ -62,8 +62,14 @@ def compare_trees(a: ModuleTree, b: ModuleTree) -> TreeDiff:
             continue
         status: Status = "added" if ma is None else "removed" if mb is None else "changed"
         diffs.append(_diff(path, status, ma, mb))
-    return TreeDiff(a=a.model_path, b=b.model_path, total_a=a.total_nodes,
-                    total_b=b.total_nodes, modules=diffs, unchanged=unchanged)
+    return TreeDiff(
+        a=a.model_path,
+        b=b.model_path,
+        total_a=a.total_nodes,
+        total_b=b.total_nodes,
+        modules=diffs,
+        unchanged=unchanged,
+    )
 
 
 def compare_models(a: str | Path, b: str | Path) -> TreeDiff:
@@ -74,9 +80,13 @@ def compare_models(a: str | Path, b: str | Path) -> TreeDiff:
 def _diff(path: str, status: Status, ma: ModuleStats | None, mb: ModuleStats | None) -> ModuleDiff:
     ops_a = ma.direct_ops if ma else Counter()
     ops_b = mb.direct_ops if mb else Counter()
-    ops = {op: (ops_a[op], ops_b[op]) for op in sorted(set(ops_a) | set(ops_b))
-           if ops_a[op] != ops_b[op]}
-    return ModuleDiff(path=path, status=status,
-                      direct_a=ma.direct_nodes if ma else 0, direct_b=mb.direct_nodes if mb else 0,
-                      subtree_a=ma.subtree_nodes if ma else 0,
-                      subtree_b=mb.subtree_nodes if mb else 0, ops=ops)
+    ops = {op: (ops_a[op], ops_b[op]) for op in sorted(set(ops_a) | set(ops_b)) if ops_a[op] != ops_b[op]}
+    return ModuleDiff(
+        path=path,
+        status=status,
+        direct_a=ma.direct_nodes if ma else 0,
+        direct_b=mb.direct_nodes if mb else 0,
+        subtree_a=ma.subtree_nodes if ma else 0,
+        subtree_b=mb.subtree_nodes if mb else 0,
+        ops=ops,
+    )

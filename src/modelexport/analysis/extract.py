@@ -41,8 +41,9 @@ class Extraction:
     folded_constants: int
 
 
-def extract_module(model_path: str | Path, module: str, output: str | Path, *,
-                   metadata: str | Path | None = None) -> Extraction:
+def extract_module(
+    model_path: str | Path, module: str, output: str | Path, *, metadata: str | Path | None = None
+) -> Extraction:
     """Write the subgraph of `module` (a path or a tag) in `model_path` to `output`."""
     import onnx
 
@@ -56,9 +57,10 @@ def extract_module(model_path: str | Path, module: str, output: str | Path, *,
     selected = [i for i, node in enumerate(tagged.nodes) if in_module(node.module_path, path)]
     label = path or "the root module"
     if not selected:
-        raise UsageError(f"module {label!r} produced no nodes in {model_path.name}; "
-                         "nothing to extract",
-                         hint="`modelexport analyze` shows which modules have nodes")
+        raise UsageError(
+            f"module {label!r} produced no nodes in {model_path.name}; nothing to extract",
+            hint="`modelexport analyze` shows which modules have nodes",
+        )
     boundary = find_boundary(model.graph, selected)
     if not boundary.outputs:
         raise UsageError(f"no value made by {label!r} is used outside it; nothing to extract")
@@ -67,15 +69,23 @@ def extract_module(model_path: str | Path, module: str, output: str | Path, *,
     try:
         onnx.load_external_data_for_model(part, str(model_path.parent))
     except (OSError, onnx.checker.ValidationError) as exc:
-        raise UsageError(f"cannot read the external weights of {model_path.name}: {exc}",
-                         hint="keep its .onnx.data file beside it") from None
+        raise UsageError(
+            f"cannot read the external weights of {model_path.name}: {exc}",
+            hint="keep its .onnx.data file beside it",
+        ) from None
     _describe(part, model, model_path, path, tree.modules[path].tag)
     _check(part)
     _save(part, output)
-    return Extraction(module_path=path, tag=tree.modules[path].tag, output=output,
-                      nodes=len(part.graph.node), inputs=boundary.inputs,
-                      outputs=boundary.outputs, initializers=len(part.graph.initializer),
-                      folded_constants=boundary.folded_constants)
+    return Extraction(
+        module_path=path,
+        tag=tree.modules[path].tag,
+        output=output,
+        nodes=len(part.graph.node),
+        inputs=boundary.inputs,
+        outputs=boundary.outputs,
+        initializers=len(part.graph.initializer),
+        folded_constants=boundary.folded_constants,
+    )
 
 
 def _cut(model: onnx.ModelProto, inputs: list[str], outputs: list[str]) -> onnx.ModelProto:
@@ -91,7 +101,8 @@ def _cut(model: onnx.ModelProto, inputs: list[str], outputs: list[str]) -> onnx.
     if untyped:
         raise ModelExportError(
             f"cannot type the boundary values {', '.join(untyped[:5])}: ONNX shape inference "
-            "gives no type for them")
+            "gives no type for them"
+        )
     part = extractor.extract_model(inputs, outputs)
     boundary = set(inputs) | set(outputs)
     kept = [vi for vi in part.graph.value_info if vi.name not in boundary]
@@ -100,8 +111,9 @@ def _cut(model: onnx.ModelProto, inputs: list[str], outputs: list[str]) -> onnx.
     return part
 
 
-def _describe(part: onnx.ModelProto, model: onnx.ModelProto, model_path: Path, path: str,
-              tag: str | None) -> None:
+def _describe(
+    part: onnx.ModelProto, model: onnx.ModelProto, model_path: Path, path: str, tag: str | None
+) -> None:
     """Say where the part came from, in the model's own metadata."""
     import onnx
 
@@ -140,8 +152,7 @@ def _save(part: onnx.ModelProto, output: Path) -> None:
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
         try:
             data_name = output.name + ".data"
-            onnx.save(part, str(staging / output.name), save_as_external_data=True,
-                      location=data_name)
+            onnx.save(part, str(staging / output.name), save_as_external_data=True, location=data_name)
             onnx.checker.check_model(str(staging / output.name), full_check=True)
             os.replace(staging / data_name, output.parent / data_name)
             os.replace(staging / output.name, output)

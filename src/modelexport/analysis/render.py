@@ -21,8 +21,18 @@ from modelexport.analysis.compare import TreeDiff
 from modelexport.analysis.tree import ModuleStats, ModuleTree
 
 #: Columns of the CSV output, and keys of each JSON module entry.
-COLUMNS: tuple[str, ...] = ("path", "tag", "class_name", "parent", "depth", "direct_nodes",
-                            "subtree_nodes", "direct_ops", "subtree_ops", "parameter_count")
+COLUMNS: tuple[str, ...] = (
+    "path",
+    "tag",
+    "class_name",
+    "parent",
+    "depth",
+    "direct_nodes",
+    "subtree_nodes",
+    "direct_ops",
+    "subtree_ops",
+    "parameter_count",
+)
 
 _GUIDE = 4  # characters rich's Tree indents per level
 TOP_OPS = 4
@@ -31,18 +41,25 @@ TOP_OPS = 4
 def module_row(module: ModuleStats) -> dict[str, Any]:
     """One module as plain data (ops as an op -> count map, most frequent first)."""
     return {
-        "path": module.path, "tag": module.tag, "class_name": module.class_name,
-        "parent": module.parent, "depth": module.depth,
-        "direct_nodes": module.direct_nodes, "subtree_nodes": module.subtree_nodes,
-        "direct_ops": _ops(module.direct_ops), "subtree_ops": _ops(module.subtree_ops),
+        "path": module.path,
+        "tag": module.tag,
+        "class_name": module.class_name,
+        "parent": module.parent,
+        "depth": module.depth,
+        "direct_nodes": module.direct_nodes,
+        "subtree_nodes": module.subtree_nodes,
+        "direct_ops": _ops(module.direct_ops),
+        "subtree_ops": _ops(module.subtree_ops),
         "parameter_count": module.parameter_count,
     }
 
 
 def to_json(tree: ModuleTree, max_depth: int | None = None) -> str:
     document = {
-        "model": str(tree.model_path), "source": tree.source,
-        "total_nodes": tree.total_nodes, "untagged_nodes": tree.untagged_nodes,
+        "model": str(tree.model_path),
+        "source": tree.source,
+        "total_nodes": tree.total_nodes,
+        "untagged_nodes": tree.untagged_nodes,
         "tag_sources": tree.tag_sources,
         "modules": [module_row(m) for m in tree.walk(max_depth)],
     }
@@ -66,8 +83,12 @@ def to_rich(tree: ModuleTree, max_depth: int | None = None) -> RenderableType:
     """A summary line, a header, and the module tree with aligned count and op columns."""
     shown = list(tree.walk(max_depth))
     width = _label_width(shown, max_depth)
-    header = Text.assemble(("module".ljust(width), "bold"), ("direct".rjust(7), "bold"),
-                           ("subtree".rjust(9), "bold"), ("   top ops (subtree)", "bold"))
+    header = Text.assemble(
+        ("module".ljust(width), "bold"),
+        ("direct".rjust(7), "bold"),
+        ("subtree".rjust(9), "bold"),
+        ("   top ops (subtree)", "bold"),
+    )
     branches: dict[str, Tree] = {}
     root: Tree | None = None
     for module in shown:
@@ -79,8 +100,12 @@ def to_rich(tree: ModuleTree, max_depth: int | None = None) -> RenderableType:
     summary = Text(_summary(tree))
     parts: list[RenderableType] = [summary]
     if tree.untagged_nodes:
-        parts.append(Text(f"{tree.untagged_nodes} nodes carry no tag and are not counted "
-                          "under any module", style="yellow"))
+        parts.append(
+            Text(
+                f"{tree.untagged_nodes} nodes carry no tag and are not counted under any module",
+                style="yellow",
+            )
+        )
     parts += [header, root] if root is not None else [header]
     return Group(*parts)
 
@@ -93,8 +118,10 @@ def required_width(tree: ModuleTree, max_depth: int | None = None) -> int:
 
 
 def _summary(tree: ModuleTree) -> str:
-    text = (f"{tree.model_path.name}: {tree.total_nodes} nodes, {len(tree.modules)} modules, "
-            f"tags from {tree.source}")
+    text = (
+        f"{tree.model_path.name}: {tree.total_nodes} nodes, {len(tree.modules)} modules, "
+        f"tags from {tree.source}"
+    )
     if tree.tag_sources:
         order = {"direct": 0, "inferred": 1, "root": 2}
         ranked = sorted(tree.tag_sources.items(), key=lambda item: order.get(item[0], 3))
@@ -145,15 +172,24 @@ def _ops(ops: Counter[str]) -> dict[str, int]:
 
 def diff_to_json(diff: TreeDiff) -> str:
     document = {
-        "a": str(diff.a), "b": str(diff.b), "total_nodes_a": diff.total_a,
-        "total_nodes_b": diff.total_b, "identical": diff.identical,
+        "a": str(diff.a),
+        "b": str(diff.b),
+        "total_nodes_a": diff.total_a,
+        "total_nodes_b": diff.total_b,
+        "identical": diff.identical,
         "unchanged_modules": diff.unchanged,
-        "modules": [{
-            "path": m.path, "status": m.status, "direct_nodes_a": m.direct_a,
-            "direct_nodes_b": m.direct_b, "subtree_nodes_a": m.subtree_a,
-            "subtree_nodes_b": m.subtree_b,
-            "ops": {op: {"a": a, "b": b} for op, (a, b) in m.ops.items()},
-        } for m in diff.modules],
+        "modules": [
+            {
+                "path": m.path,
+                "status": m.status,
+                "direct_nodes_a": m.direct_a,
+                "direct_nodes_b": m.direct_b,
+                "subtree_nodes_a": m.subtree_a,
+                "subtree_nodes_b": m.subtree_b,
+                "ops": {op: {"a": a, "b": b} for op, (a, b) in m.ops.items()},
+            }
+            for m in diff.modules
+        ],
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -161,13 +197,16 @@ def diff_to_json(diff: TreeDiff) -> str:
 def diff_to_rich(diff: TreeDiff) -> RenderableType:
     """A summary line and, when anything differs, a table of the differing modules."""
     delta = diff.total_b - diff.total_a
-    summary = Text(f"A {diff.a.name}: {diff.total_a} nodes   B {diff.b.name}: {diff.total_b} "
-                   f"nodes ({delta:+d})   ")
+    summary = Text(
+        f"A {diff.a.name}: {diff.total_a} nodes   B {diff.b.name}: {diff.total_b} nodes ({delta:+d})   "
+    )
     if diff.identical:
         summary.append("no per-module differences", style="green")
         return summary
-    summary.append(f"{diff.count('added')} added, {diff.count('removed')} removed, "
-                   f"{diff.count('changed')} changed, {diff.unchanged} unchanged modules")
+    summary.append(
+        f"{diff.count('added')} added, {diff.count('removed')} removed, "
+        f"{diff.count('changed')} changed, {diff.unchanged} unchanged modules"
+    )
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("")
     table.add_column("module")
@@ -178,6 +217,11 @@ def diff_to_rich(diff: TreeDiff) -> RenderableType:
     for m in diff.modules:
         mark, style = marks[m.status]
         ops = ", ".join(f"{op} {a}→{b}" for op, (a, b) in m.ops.items())
-        table.add_row(Text(mark, style=style), m.path or "(root)",
-                      f"{m.direct_a}→{m.direct_b}", f"{m.subtree_a}→{m.subtree_b}", ops)
+        table.add_row(
+            Text(mark, style=style),
+            m.path or "(root)",
+            f"{m.direct_a}→{m.direct_b}",
+            f"{m.subtree_a}→{m.subtree_b}",
+            ops,
+        )
     return Group(summary, table)

@@ -29,6 +29,5 @@ def resolve_module(spec: str, tree: ModuleTree) -> str:
     else:
         candidates = [path for path in tree.modules if path]
     close = difflib.get_close_matches(spec, candidates, n=5, cutoff=0.5)
-    hint = ("did you mean: " + ", ".join(close)) if close else \
-        "run `modelexport analyze` to list the modules"
+    hint = ("did you mean: " + ", ".join(close)) if close else "run `modelexport analyze` to list the modules"
     raise UsageError(f"unknown module {spec!r} in {tree.model_path.name}", hint=hint)

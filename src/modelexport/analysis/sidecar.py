@@ -59,8 +59,9 @@ def read_sidecar(path: str | Path) -> Sidecar:
 
     path = Path(path)
     data = load_metadata(path)
-    return Sidecar(path=path, nodes=_nodes(data.get("nodes"), path),
-                   modules=_modules(data.get("modules"), path))
+    return Sidecar(
+        path=path, nodes=_nodes(data.get("nodes"), path), modules=_modules(data.get("modules"), path)
+    )
 
 
 def _nodes(raw: Any, path: Path) -> dict[str, SidecarNode]:
@@ -72,9 +73,12 @@ def _nodes(raw: Any, path: Path) -> dict[str, SidecarNode]:
     for name, entry in raw.items():
         if not isinstance(entry, dict):
             raise UsageError(f"metadata file {path}: node {name!r} is not an object")
-        nodes[name] = SidecarNode(op_type=entry.get("op_type"), tag=entry.get("tag"),
-                                  module_path=entry.get("module_path"),
-                                  source=entry.get("source"))
+        nodes[name] = SidecarNode(
+            op_type=entry.get("op_type"),
+            tag=entry.get("tag"),
+            module_path=entry.get("module_path"),
+            source=entry.get("source"),
+        )
     return nodes
 
 
@@ -90,8 +94,13 @@ def _modules(raw: Any, path: Path) -> list[SidecarModule]:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise UsageError(f"metadata file {path}: every module needs a string 'path'")
         count = entry.get("parameter_count")
-        modules.append(SidecarModule(
-            path=entry["path"], class_name=entry.get("class_name"), tag=entry.get("tag"),
-            parent=entry.get("parent"),
-            parameter_count=count if isinstance(count, int) else None))
+        modules.append(
+            SidecarModule(
+                path=entry["path"],
+                class_name=entry.get("class_name"),
+                tag=entry.get("tag"),
+                parent=entry.get("parent"),
+                parameter_count=count if isinstance(count, int) else None,
+            )
+        )
     return modules

@@ -56,8 +56,9 @@ class TaggedGraph:
         return sum(1 for node in self.nodes if not node.tagged)
 
 
-def read_tags(model_path: str | Path, metadata: str | Path | None = None,
-              model: onnx.ModelProto | None = None) -> TaggedGraph:
+def read_tags(
+    model_path: str | Path, metadata: str | Path | None = None, model: onnx.ModelProto | None = None
+) -> TaggedGraph:
     """Read the tags of `model_path`, from its nodes or else from the sidecar.
 
     `metadata` names the sidecar explicitly; otherwise `<stem>_htp_metadata.json`
@@ -74,15 +75,26 @@ def read_tags(model_path: str | Path, metadata: str | Path | None = None,
         where = f"metadata file {sidecar.path} has no nodes" if sidecar else "no sidecar found"
         raise UsageError(
             f"{model_path} has no hierarchy tags (no node metadata, {where})",
-            hint="export it with `modelexport export`, or pass --metadata FILE")
+            hint="export it with `modelexport export`, or pass --metadata FILE",
+        )
     nodes = [_fill_from(node, sidecar) for node in embedded] if sidecar else embedded
     used_sidecar = sidecar is not None and any(
-        not old.tagged and new.tagged for old, new in zip(embedded, nodes, strict=True))
-    source = ("node metadata + sidecar" if has_embedded and used_sidecar
-              else "node metadata" if has_embedded else "sidecar")
-    return TaggedGraph(model_path=model_path, nodes=nodes, source=source,
-                       modules=list(sidecar.modules) if sidecar else [],
-                       tag_sources=_tag_sources(model, sidecar))
+        not old.tagged and new.tagged for old, new in zip(embedded, nodes, strict=True)
+    )
+    source = (
+        "node metadata + sidecar"
+        if has_embedded and used_sidecar
+        else "node metadata"
+        if has_embedded
+        else "sidecar"
+    )
+    return TaggedGraph(
+        model_path=model_path,
+        nodes=nodes,
+        source=source,
+        modules=list(sidecar.modules) if sidecar else [],
+        tag_sources=_tag_sources(model, sidecar),
+    )
 
 
 def _find_sidecar(model_path: Path, metadata: str | Path | None) -> Sidecar | None:
@@ -95,15 +107,19 @@ def _find_sidecar(model_path: Path, metadata: str | Path | None) -> Sidecar | No
 def _tag_sources(model: onnx.ModelProto, sidecar: Sidecar | None) -> dict[str, int]:
     if sidecar is None:
         return {}
-    sources = Counter(entry.source for node in model.graph.node
-                      if (entry := sidecar.nodes.get(node.name)) is not None and entry.source)
+    sources = Counter(
+        entry.source
+        for node in model.graph.node
+        if (entry := sidecar.nodes.get(node.name)) is not None and entry.source
+    )
     return dict(sources.most_common())
 
 
 def _embedded(node: onnx.NodeProto) -> NodeTag:
     props = {prop.key: prop.value for prop in node.metadata_props}
-    return NodeTag(name=node.name, op_type=node.op_type, tag=props.get(TAG_KEY),
-                   module_path=props.get(PATH_KEY))
+    return NodeTag(
+        name=node.name, op_type=node.op_type, tag=props.get(TAG_KEY), module_path=props.get(PATH_KEY)
+    )
 
 
 def _fill_from(node: NodeTag, sidecar: Sidecar) -> NodeTag:
@@ -112,5 +128,4 @@ def _fill_from(node: NodeTag, sidecar: Sidecar) -> NodeTag:
     entry = sidecar.nodes.get(node.name)
     if entry is None or entry.module_path is None:
         return node
-    return NodeTag(name=node.name, op_type=node.op_type, tag=entry.tag,
-                   module_path=entry.module_path)
+    return NodeTag(name=node.name, op_type=node.op_type, tag=entry.tag, module_path=entry.module_path)

@@ -90,8 +90,7 @@ def build_tree(tagged: TaggedGraph) -> ModuleTree:
             if parent is not None:
                 ensure(parent)
             depth = 0 if not path else path.count(".") + 1
-            modules[path] = ModuleStats(path=path, class_name=None, tag=None, parent=parent,
-                                        depth=depth)
+            modules[path] = ModuleStats(path=path, class_name=None, tag=None, parent=parent, depth=depth)
             order[path] = len(order)
         return modules[path]
 
@@ -131,11 +130,14 @@ def build_tree(tagged: TaggedGraph) -> ModuleTree:
     for module in modules.values():
         module.children.sort(key=order.__getitem__)
 
-    return ModuleTree(model_path=tagged.model_path, source=tagged.source,
-                      total_nodes=len(tagged.nodes), untagged_nodes=tagged.untagged,
-                      tag_sources=tagged.tag_sources,
-                      modules={m.path: m for m in sorted(modules.values(),
-                                                         key=lambda m: order[m.path])})
+    return ModuleTree(
+        model_path=tagged.model_path,
+        source=tagged.source,
+        total_nodes=len(tagged.nodes),
+        untagged_nodes=tagged.untagged,
+        tag_sources=tagged.tag_sources,
+        modules={m.path: m for m in sorted(modules.values(), key=lambda m: order[m.path])},
+    )
 
 
 def _tags_from_descendants(modules: dict[str, ModuleStats]) -> None:

@@ -28,13 +28,18 @@ class DiffFormat(StrEnum):
 
 def analyze(
     model: Path = typer.Argument(..., help="An ONNX file exported by modelexport."),
-    fmt: TreeFormat = typer.Option(TreeFormat.text, "--format", "-f",
-                                   help="text (a tree), json or csv (one row per module)."),
-    max_depth: int | None = typer.Option(None, "--max-depth", "-d", min=0,
-                                         help="Show modules down to this depth (root is 0)."),
-    metadata: Path | None = typer.Option(None, "--metadata", "-m",
-                                         help="Sidecar JSON to read tags from "
-                                              "(default: <stem>_htp_metadata.json beside MODEL)."),
+    fmt: TreeFormat = typer.Option(
+        TreeFormat.text, "--format", "-f", help="text (a tree), json or csv (one row per module)."
+    ),
+    max_depth: int | None = typer.Option(
+        None, "--max-depth", "-d", min=0, help="Show modules down to this depth (root is 0)."
+    ),
+    metadata: Path | None = typer.Option(
+        None,
+        "--metadata",
+        "-m",
+        help="Sidecar JSON to read tags from (default: <stem>_htp_metadata.json beside MODEL).",
+    ),
 ) -> None:
     """Show the module tree with direct and subtree node counts and op types."""
     from modelexport.analysis import load_tree, render
@@ -53,13 +58,13 @@ def analyze(
 
 def extract(
     model: Path = typer.Argument(..., help="An ONNX file exported by modelexport."),
-    module: str = typer.Option(..., "--module", "-M",
-                               help="Dotted module path (encoder.layer.0) or hierarchy tag."),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Where to write the part "
-                                            "(default: <stem>.<module>.onnx beside MODEL)."),
-    metadata: Path | None = typer.Option(None, "--metadata", "-m",
-                                         help="Sidecar JSON to read tags from."),
+    module: str = typer.Option(
+        ..., "--module", "-M", help="Dotted module path (encoder.layer.0) or hierarchy tag."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where to write the part (default: <stem>.<module>.onnx beside MODEL)."
+    ),
+    metadata: Path | None = typer.Option(None, "--metadata", "-m", help="Sidecar JSON to read tags from."),
 ) -> None:
     """Write one module's subgraph as a standalone ONNX model."""
     from modelexport.analysis import extract_module
@@ -67,10 +72,13 @@ def extract(
     target = output or model.with_name(f"{model.stem}.{_slug(module)}.onnx")
     result = run_guarded(extract_module, model, module, target, metadata=metadata)
     console = stdout_console()
-    console.print(f"[bold]{result.module_path or '(root)'}[/]: {result.nodes} nodes, "
-                  f"{len(result.inputs)} inputs, {len(result.outputs)} outputs, "
-                  f"{result.initializers} initializers -> {result.output}", markup=True,
-                  soft_wrap=True)
+    console.print(
+        f"[bold]{result.module_path or '(root)'}[/]: {result.nodes} nodes, "
+        f"{len(result.inputs)} inputs, {len(result.outputs)} outputs, "
+        f"{result.initializers} initializers -> {result.output}",
+        markup=True,
+        soft_wrap=True,
+    )
     console.print(f"  inputs:  {', '.join(result.inputs) or '-'}", soft_wrap=True)
     console.print(f"  outputs: {', '.join(result.outputs)}", soft_wrap=True)
 

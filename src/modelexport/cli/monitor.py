@@ -17,12 +17,15 @@ import typer
 
 from modelexport.cli._common import run_guarded, stdout_console
 
-STORE_HELP = ("Progress store URL (sqlite:///PATH or postgresql+psycopg://USER@HOST/DB); "
-              "default $MODELEXPORT_STORE, else the SQLite file in $XDG_STATE_HOME/modelexport.")
+STORE_HELP = (
+    "Progress store URL (sqlite:///PATH or postgresql+psycopg://USER@HOST/DB); "
+    "default $MODELEXPORT_STORE, else the SQLite file in $XDG_STATE_HOME/modelexport."
+)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 monitor_app = typer.Typer(
-    name="monitor", no_args_is_help=True,
+    name="monitor",
+    no_args_is_help=True,
     help="Watch and inspect runs recorded in the progress store (live or finished).",
 )
 
@@ -56,31 +59,35 @@ def _print_json(data: Any) -> None:
 # ------------------------------------------------------------------- commands
 @monitor_app.command("list")
 def list_cmd(
-    status: str | None = typer.Option(None, "--status",
-                                      help="Only runs in this state (running, crashed, ...)."),
+    status: str | None = typer.Option(
+        None, "--status", help="Only runs in this state (running, crashed, ...)."
+    ),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="At most this many runs."),
-    store: str | None = StoreOpt, as_json: bool = JsonOpt,
+    store: str | None = StoreOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Runs, newest first."""
     from modelexport.progress.records import State
 
     valid = {s.value for s in State}
     if status is not None and status not in valid:
-        raise typer.BadParameter(f"unknown status {status!r}; use one of {', '.join(sorted(valid))}",
-                                 param_hint="--status")
+        raise typer.BadParameter(
+            f"unknown status {status!r}; use one of {', '.join(sorted(valid))}", param_hint="--status"
+        )
     run_guarded(_list, store, status, limit, as_json)
 
 
 def _list(store_url: str | None, status: str | None, limit: int, as_json: bool) -> None:
     from modelexport.progress import liveness, view
+
     with _open(store_url) as store:
         now = time.time()
         if status in (None, "running", "crashed"):
             # running and crashed rows both say `running`; liveness tells them apart.
-            stored = store.list_runs(status="running" if status else None,
-                                     limit=None if status else limit)
-            runs = [r for r in stored
-                    if status is None or liveness.effective_status(r, now) == status][:limit]
+            stored = store.list_runs(status="running" if status else None, limit=None if status else limit)
+            runs = [r for r in stored if status is None or liveness.effective_status(r, now) == status][
+                :limit
+            ]
         else:
             runs = store.list_runs(status=status, limit=limit)
         if as_json:
@@ -90,8 +97,7 @@ def _list(store_url: str | None, status: str | None, limit: int, as_json: bool) 
 
 
 @monitor_app.command("status")
-def status_cmd(run: str | None = RunArg, store: str | None = StoreOpt,
-               as_json: bool = JsonOpt) -> None:
+def status_cmd(run: str | None = RunArg, store: str | None = StoreOpt, as_json: bool = JsonOpt) -> None:
     """A run's progress tree with bars, state, elapsed time and ETA."""
     run_guarded(_status, store, run, as_json)
 
@@ -113,9 +119,11 @@ def _status(store_url: str | None, ref: str | None, as_json: bool) -> None:
 @monitor_app.command("watch")
 def watch_cmd(
     run: str | None = RunArg,
-    interval: float = typer.Option(0.5, "--interval", min=0.05, max=1.0,
-                                   help="Seconds between refreshes (at most 1)."),
-    store: str | None = StoreOpt, as_json: bool = JsonOpt,
+    interval: float = typer.Option(
+        0.5, "--interval", min=0.05, max=1.0, help="Seconds between refreshes (at most 1)."
+    ),
+    store: str | None = StoreOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Follow a run live until it ends (completed, failed, cancelled or crashed)."""
     try:
@@ -125,8 +133,7 @@ def watch_cmd(
     raise typer.Exit(code)
 
 
-def _watch_until_interrupted(store_url: str | None, ref: str | None, interval: float,
-                             as_json: bool) -> int:
+def _watch_until_interrupted(store_url: str | None, ref: str | None, interval: float, as_json: bool) -> int:
     """Ctrl-C stops watching, not the run: exit 130 quietly instead of 'run cancelled'."""
     try:
         return _watch(store_url, ref, interval, as_json)
@@ -153,8 +160,9 @@ def _watch(store_url: str | None, ref: str | None, interval: float, as_json: boo
             last = None
             while True:
                 data = view.status_json(record, nodes, now)
-                key = json.dumps({k: v for k, v in data.items()
-                                  if k not in ("elapsed_s", "heartbeat_age_s")}, default=str)
+                key = json.dumps(
+                    {k: v for k, v in data.items() if k not in ("elapsed_s", "heartbeat_age_s")}, default=str
+                )
                 if key != last:
                     sys.stdout.write(json.dumps(data, default=str) + "\n")
                     sys.stdout.flush()
@@ -164,8 +172,12 @@ def _watch(store_url: str | None, ref: str | None, interval: float, as_json: boo
                 time.sleep(interval)
                 record, nodes, now = snapshot()
         else:
-            with Live(view.status_view(record, nodes, now), console=console,
-                      refresh_per_second=max(1.0, 1.0 / interval), transient=False) as live:
+            with Live(
+                view.status_view(record, nodes, now),
+                console=console,
+                refresh_per_second=max(1.0, 1.0 / interval),
+                transient=False,
+            ) as live:
                 while effective_status(record, now) == "running":
                     time.sleep(interval)
                     record, nodes, now = snapshot()
@@ -177,9 +189,9 @@ def _watch(store_url: str | None, ref: str | None, interval: float, as_json: boo
 @monitor_app.command("history")
 def history_cmd(
     run: str | None = RunArg,
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1,
-                                     help="Only the last N events."),
-    store: str | None = StoreOpt, as_json: bool = JsonOpt,
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Only the last N events."),
+    store: str | None = StoreOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """A run's event timeline."""
     run_guarded(_history, store, run, limit, as_json)
@@ -195,8 +207,7 @@ def _history(store_url: str | None, ref: str | None, limit: int | None, as_json:
         if limit is not None:
             events = events[-limit:]
         if as_json:
-            _print_json({"run": view.run_json(record, time.time()),
-                         "events": [e.to_dict() for e in events]})
+            _print_json({"run": view.run_json(record, time.time()), "events": [e.to_dict() for e in events]})
         else:
             stdout_console().print(view.history_table(events, record.started_at))
 
@@ -205,7 +216,8 @@ def _history(store_url: str | None, ref: str | None, limit: int | None, as_json:
 def resources_cmd(
     run: str | None = RunArg,
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="Table rows (latest samples)."),
-    store: str | None = StoreOpt, as_json: bool = JsonOpt,
+    store: str | None = StoreOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """A run's CPU and memory over time, as a sparkline and a table."""
     run_guarded(_resources, store, run, limit, as_json)
@@ -219,17 +231,20 @@ def _resources(store_url: str | None, ref: str | None, limit: int, as_json: bool
         record = resolve_run(store, ref)
         samples = store.metrics(record.id)
         if as_json:
-            _print_json({"run": view.run_json(record, time.time()),
-                         "samples": [s.to_dict() for s in samples]})
+            _print_json(
+                {"run": view.run_json(record, time.time()), "samples": [s.to_dict() for s in samples]}
+            )
         else:
             stdout_console().print(view.resources_view(samples, rows=limit))
 
 
 @monitor_app.command("prune")
 def prune_cmd(
-    older_than: str = typer.Option("30d", "--older-than",
-                                   help="Delete runs started longer ago than this (30d, 12h)."),
-    store: str | None = StoreOpt, as_json: bool = JsonOpt,
+    older_than: str = typer.Option(
+        "30d", "--older-than", help="Delete runs started longer ago than this (30d, 12h)."
+    ),
+    store: str | None = StoreOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Delete old runs with their nodes, events and samples (never a live run)."""
     seconds = parse_duration(older_than)
@@ -243,5 +258,7 @@ def _prune(store_url: str | None, seconds: float, as_json: bool) -> None:
         if as_json:
             _print_json({"deleted": deleted, "cutoff": cutoff})
         else:
-            stdout_console().print(f"deleted {deleted} run(s) started before "
-                                   f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(cutoff))}")
+            stdout_console().print(
+                f"deleted {deleted} run(s) started before "
+                f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(cutoff))}"
+            )

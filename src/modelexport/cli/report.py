@@ -18,19 +18,20 @@ def _split(value: str | None) -> list[str] | None:
 def report(
     run: Path = typer.Argument(..., help="The run folder (model.run/) or the .onnx beside it."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Report folder (default: <stem>.report/ beside the run)."),
+        None, "--output", "-o", help="Report folder (default: <stem>.report/ beside the run)."
+    ),
     modules: str | None = typer.Option(
-        None, "--modules", help="Only these modules, comma-separated (e.g. summary,ops)."),
-    skip_modules: str | None = typer.Option(None, "--skip-modules",
-                                            help="Leave out these modules, comma-separated."),
-    overwrite: bool = typer.Option(False, "--overwrite",
-                                   help="Replace the report folder if it is not empty."),
-    serve: bool = typer.Option(False, "--serve",
-                               help="Serve the report on 127.0.0.1 until Ctrl-C."),
-    port: int = typer.Option(0, "--port", min=0, max=65535,
-                             help="Port for --serve (0: any free port)."),
-    no_browser: bool = typer.Option(False, "--no-browser",
-                                    help="With --serve, do not open a browser."),
+        None, "--modules", help="Only these modules, comma-separated (e.g. summary,ops)."
+    ),
+    skip_modules: str | None = typer.Option(
+        None, "--skip-modules", help="Leave out these modules, comma-separated."
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the report folder if it is not empty."
+    ),
+    serve: bool = typer.Option(False, "--serve", help="Serve the report on 127.0.0.1 until Ctrl-C."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port for --serve (0: any free port)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="With --serve, do not open a browser."),
 ) -> None:
     """Build the HTML report of a run: summary, module hierarchy, op statistics, resources.
 
@@ -40,16 +41,22 @@ def report(
     from modelexport.report import build_report, resolve_run_dir
 
     run_dir = run_guarded(resolve_run_dir, run)
-    result = run_guarded(build_report, run_dir, output, modules=_split(modules),
-                         skip_modules=_split(skip_modules), overwrite=overwrite)
+    result = run_guarded(
+        build_report,
+        run_dir,
+        output,
+        modules=_split(modules),
+        skip_modules=_split(skip_modules),
+        overwrite=overwrite,
+    )
     out = stdout_console()
     err = stderr_console()
     for m in result.failed:
-        err.print(f"[yellow]warning:[/] module {m.id} failed: {m.detail}", markup=True,
-                  highlight=False)
+        err.print(f"[yellow]warning:[/] module {m.id} failed: {m.detail}", markup=True, highlight=False)
     for name, count in result.bad_lines.items():
-        err.print(f"[yellow]warning:[/] {name}: {count} corrupt line(s) skipped", markup=True,
-                  highlight=False)
+        err.print(
+            f"[yellow]warning:[/] {name}: {count} corrupt line(s) skipped", markup=True, highlight=False
+        )
     out.print(f"report: {result.index}", markup=False)
     if serve:
         _serve(run_dir, result.index, port, open_browser=not no_browser)

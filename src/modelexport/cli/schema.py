@@ -15,8 +15,8 @@ from modelexport.cli._common import fail
 
 def schema(
     output: Path | None = typer.Option(
-        None, "--output", "-o", dir_okay=False,
-        help="Write the schema to this file instead of printing it."),
+        None, "--output", "-o", dir_okay=False, help="Write the schema to this file instead of printing it."
+    ),
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of the export metadata file."""
     from modelexport._atomic import write_text_atomic

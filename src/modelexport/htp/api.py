@@ -50,9 +50,13 @@ class ExportPaths:
         onnx_path = Path(output).expanduser().absolute()
         stem = onnx_path.name.removesuffix(".onnx")
         folder = onnx_path.parent
-        return cls(onnx_path, folder / f"{stem}_htp_metadata.json",
-                   folder / f"{stem}_htp_export_report.txt", folder / f"{stem}.run",
-                   folder / f"{stem}.report")
+        return cls(
+            onnx_path,
+            folder / f"{stem}_htp_metadata.json",
+            folder / f"{stem}_htp_export_report.txt",
+            folder / f"{stem}.run",
+            folder / f"{stem}.report",
+        )
 
 
 @dataclass
@@ -98,11 +102,13 @@ def check_output_path(path: Path) -> None:
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir():
-        raise OutputPathError(f"cannot create {folder}: {probe} is a file, not a folder",
-                              hint="choose another -o location")
+        raise OutputPathError(
+            f"cannot create {folder}: {probe} is a file, not a folder", hint="choose another -o location"
+        )
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputPathError(f"cannot write to {folder}: permission denied",
-                              hint="choose another -o location")
+        raise OutputPathError(
+            f"cannot write to {folder}: permission denied", hint="choose another -o location"
+        )
 
 
 @contextlib.contextmanager
@@ -126,8 +132,9 @@ def _model_name(model: Any) -> str:
     return model if isinstance(model, str) else type(model).__name__
 
 
-def default_writers(data: ExportData, *, quiet: bool, console: Any, store: str | None,
-                    progress: bool, run_name: str | None) -> list[StepAwareWriter]:
+def default_writers(
+    data: ExportData, *, quiet: bool, console: Any, store: str | None, progress: bool, run_name: str | None
+) -> list[StepAwareWriter]:
     """Console, progress store, event log, metadata and text report, in that order."""
     from modelexport.monitor.defaults import build_writers
 
@@ -178,21 +185,39 @@ def export(
         run_id=uuid.uuid4().hex,
         model_name=_model_name(model),
         output_path=str(paths.onnx),
-        options={"opset": opset, "static": static, "trace": trace, "mode": mode,
-                 "input_specs": str(input_specs) if input_specs else None},
+        options={
+            "opset": opset,
+            "static": static,
+            "trace": trace,
+            "mode": mode,
+            "input_specs": str(input_specs) if input_specs else None,
+        },
         environment=environment(),
-        artifacts={"onnx": str(paths.onnx), "metadata": str(paths.metadata),
-                   "report": str(paths.report), "run_dir": str(paths.run_dir)},
+        artifacts={
+            "onnx": str(paths.onnx),
+            "metadata": str(paths.metadata),
+            "report": str(paths.report),
+            "run_dir": str(paths.run_dir),
+        },
     )
     if writers is None:
-        writers = default_writers(data, quiet=quiet, console=console, store=store,
-                                  progress=progress, run_name=run_name)
+        writers = default_writers(
+            data, quiet=quiet, console=console, store=store, progress=progress, run_name=run_name
+        )
     result = ExportResult(paths, data)
     try:
         with _sigterm_cancels(), ExportMonitor(data, writers) as monitor:
-            _run_steps(monitor, model, paths, input_specs=input_specs,
-                       example_inputs=example_inputs, opset=opset, static=static, trace=trace,
-                       mode=mode)
+            _run_steps(
+                monitor,
+                model,
+                paths,
+                input_specs=input_specs,
+                example_inputs=example_inputs,
+                opset=opset,
+                static=static,
+                trace=trace,
+                mode=mode,
+            )
     except BaseException:
         if report:  # a failed run's report shows where it stopped; never mask the real error
             with contextlib.suppress(Exception):
@@ -202,8 +227,9 @@ def export(
         try:
             result.html_report = _build_html_report(paths)
         except Exception as exc:
-            raise ModelExportError(f"the export succeeded ({paths.onnx}) but its HTML report "
-                                   f"failed: {type(exc).__name__}: {exc}") from exc
+            raise ModelExportError(
+                f"the export succeeded ({paths.onnx}) but its HTML report failed: {type(exc).__name__}: {exc}"
+            ) from exc
         data.artifacts["html_report"] = str(result.html_report)
     return result
 
@@ -214,9 +240,18 @@ def _build_html_report(paths: ExportPaths) -> Path:
     return build_report(paths.run_dir, paths.html_report, overwrite=True).index
 
 
-def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
-               input_specs: Any, example_inputs: Any, opset: int, static: bool, trace: bool,
-               mode: str) -> None:
+def _run_steps(
+    monitor: ExportMonitor,
+    model: Any,
+    paths: ExportPaths,
+    *,
+    input_specs: Any,
+    example_inputs: Any,
+    opset: int,
+    static: bool,
+    trace: bool,
+    mode: str,
+) -> None:
     import torch
 
     from modelexport.htp import exporter, hierarchy, injection, inputs, models, tagging
@@ -224,9 +259,13 @@ def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
     # 1. Model preparation
     with monitor.stage(Step.MODEL_PREP, message="loading model"):
         if isinstance(model, torch.nn.Module):
-            loaded = models.LoadedModel(model.eval(), type(model).__name__, "module",
-                                        config=getattr(model, "config", None),
-                                        example_inputs=example_inputs)
+            loaded = models.LoadedModel(
+                model.eval(),
+                type(model).__name__,
+                "module",
+                config=getattr(model, "config", None),
+                example_inputs=example_inputs,
+            )
         else:
             loaded = models.load_model(str(model))
             if example_inputs is not None:
@@ -234,15 +273,18 @@ def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
         module = loaded.module
         if loaded.config is not None and hasattr(loaded.config, "use_cache"):
             loaded.config.use_cache = False  # a KV cache output is not part of a static graph
-        monitor.update(Step.MODEL_PREP, ModelPrepData(
-            model_name=monitor.data.model_name,
-            source=loaded.source,
-            model_class=type(module).__name__,
-            total_modules=sum(1 for _ in module.modules()),
-            total_parameters=sum(p.numel() for p in module.parameters()),
-            model_type=getattr(loaded.config, "model_type", None),
-            location=loaded.location,
-        ))
+        monitor.update(
+            Step.MODEL_PREP,
+            ModelPrepData(
+                model_name=monitor.data.model_name,
+                source=loaded.source,
+                model_class=type(module).__name__,
+                total_modules=sum(1 for _ in module.modules()),
+                total_parameters=sum(p.numel() for p in module.parameters()),
+                model_type=getattr(loaded.config, "model_type", None),
+                location=loaded.location,
+            ),
+        )
 
     # 2. Input generation
     with monitor.stage(Step.INPUT_GEN):
@@ -270,7 +312,8 @@ def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
                 ) from exc
 
         tree = hierarchy.build_hierarchy(
-            module, run_forward,
+            module,
+            run_forward,
             on_module=lambda done, total: monitor.advance(Step.HIERARCHY, 1, total=total),
         )
         monitor.update(Step.HIERARCHY, tree)
@@ -278,26 +321,34 @@ def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
     # 4. ONNX export
     with monitor.stage(Step.ONNX_EXPORT, message="torch.onnx.export (dynamo)"):
         trace_dir = paths.run_dir / "torch_trace" if trace else None
-        outcome = exporter.export_onnx(module, example, opset=opset, dynamic=not static,
-                                       trace_dir=trace_dir,
-                                       log_path=paths.run_dir / "torch_export.log")
+        outcome = exporter.export_onnx(
+            module,
+            example,
+            opset=opset,
+            dynamic=not static,
+            trace_dir=trace_dir,
+            log_path=paths.run_dir / "torch_export.log",
+        )
         for note in outcome.notes:
             monitor.warn(note)
         if outcome.fallback_reason:
             monitor.warn(f"dynamo export failed, used TorchScript: {outcome.fallback_reason}")
         graph = outcome.model.graph
         exporter.name_outputs(graph, captured[0] if captured else None)
-        monitor.update(Step.ONNX_EXPORT, OnnxExportData(
-            exporter=outcome.exporter,
-            opset=outcome.opset,
-            dynamic=outcome.dynamic,
-            input_names=[v.name or "" for v in graph.inputs],
-            output_names=[v.name or "" for v in graph.outputs],
-            outputs=[_value_spec(v) for v in graph.outputs],
-            fallback_reason=outcome.fallback_reason,
-            node_count=len(graph),
-            trace_dir=str(trace_dir) if trace_dir else None,
-        ))
+        monitor.update(
+            Step.ONNX_EXPORT,
+            OnnxExportData(
+                exporter=outcome.exporter,
+                opset=outcome.opset,
+                dynamic=outcome.dynamic,
+                input_names=[v.name or "" for v in graph.inputs],
+                output_names=[v.name or "" for v in graph.outputs],
+                outputs=[_value_spec(v) for v in graph.outputs],
+                fallback_reason=outcome.fallback_reason,
+                node_count=len(graph),
+                trace_dir=str(trace_dir) if trace_dir else None,
+            ),
+        )
 
     # 5. Node tagging
     with monitor.stage(Step.NODE_TAGGING, total=len(graph)):
@@ -310,15 +361,18 @@ def _run_steps(monitor: ExportMonitor, model: Any, paths: ExportPaths, *,
         injected = injection.inject_tags(outcome.model, tagged, mode)
         external, checked = injection.save_model(outcome.model, paths.onnx)
         monitor.data.onnx_export.external_data = external
-        monitor.update(Step.TAG_INJECTION, TagInjectionData(
-            mode=mode,
-            nodes_tagged=injected.nodes_tagged,
-            torch_keys_removed=injected.torch_keys_removed,
-            checker_passed=checked,
-            output_path=str(paths.onnx),
-            output_bytes=paths.onnx.stat().st_size,
-            sha256=injection.sha256_file(paths.onnx),
-        ))
+        monitor.update(
+            Step.TAG_INJECTION,
+            TagInjectionData(
+                mode=mode,
+                nodes_tagged=injected.nodes_tagged,
+                torch_keys_removed=injected.torch_keys_removed,
+                checker_passed=checked,
+                output_path=str(paths.onnx),
+                output_bytes=paths.onnx.stat().st_size,
+                sha256=injection.sha256_file(paths.onnx),
+            ),
+        )
 
 
 def _value_spec(value: Any) -> TensorSpec:
@@ -338,4 +392,3 @@ def _value_spec(value: Any) -> TensorSpec:
         except (TypeError, ValueError, NotImplementedError):
             dtype = value.dtype.name.lower()
     return TensorSpec(value.name or "", shape, dtype, axes)
-

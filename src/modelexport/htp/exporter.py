@@ -138,8 +138,9 @@ def _short(exc: BaseException) -> str:
     return text
 
 
-def _export_dynamo(module: torch.nn.Module, inputs: ExampleInputs, opset: int,
-                   dynamic: bool, notes: list[str]) -> ir.Model:
+def _export_dynamo(
+    module: torch.nn.Module, inputs: ExampleInputs, opset: int, dynamic: bool, notes: list[str]
+) -> ir.Model:
     shapes = _dynamic_shapes(inputs) if dynamic else None
     with _quiet_torch(notes):
         program = torch.onnx.export(
@@ -161,16 +162,20 @@ def _positional(module: torch.nn.Module, inputs: ExampleInputs) -> tuple[tuple[A
     """The TorchScript exporter wants positional tensors in forward's order."""
     if inputs.args:
         return inputs.args, [spec.name for spec in inputs.specs]
-    params = [n for n, p in inspect.signature(module.forward).parameters.items()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = [
+        n
+        for n, p in inspect.signature(module.forward).parameters.items()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     wanted = [name for name in params if name in inputs.kwargs]
     last = max((params.index(n) for n in wanted), default=-1)
     args = tuple(inputs.kwargs.get(name) for name in params[: last + 1])
     return args, [name for name in params[: last + 1] if inputs.kwargs.get(name) is not None]
 
 
-def _export_torchscript(module: torch.nn.Module, inputs: ExampleInputs, opset: int,
-                        dynamic: bool, workdir: Path, notes: list[str]) -> ir.Model:
+def _export_torchscript(
+    module: torch.nn.Module, inputs: ExampleInputs, opset: int, dynamic: bool, workdir: Path, notes: list[str]
+) -> ir.Model:
     args, names = _positional(module, inputs)
     axes = {s.name: dict(s.dynamic_axes) for s in inputs.specs if s.dynamic_axes} if dynamic else None
     target = workdir / "torchscript.onnx"
@@ -197,9 +202,13 @@ def _captured_torch_log(sink: io.StringIO) -> Iterator[None]:
     collects the same records, to be kept in the run folder when they matter.
     """
     # torch gives several of its loggers their own stderr handler (and no propagation).
-    loggers = [logger for name, logger in logging.Logger.manager.loggerDict.items()
-               if isinstance(logger, logging.Logger) and logger.handlers
-               and (name == "torch" or name.startswith("torch."))]
+    loggers = [
+        logger
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+        and logger.handlers
+        and (name == "torch" or name.startswith("torch."))
+    ]
     saved = [(handler, handler.level) for logger in loggers for handler in logger.handlers]
     capture = logging.StreamHandler(sink)
     capture.setLevel(logging.WARNING)
@@ -217,9 +226,16 @@ def _captured_torch_log(sink: io.StringIO) -> Iterator[None]:
             handler.setLevel(level)
 
 
-def export_onnx(module: torch.nn.Module, inputs: ExampleInputs, *, opset: int = DEFAULT_OPSET,
-                dynamic: bool = True, trace_dir: Path | None = None,
-                workdir: Path | None = None, log_path: Path | None = None) -> ExportOutcome:
+def export_onnx(
+    module: torch.nn.Module,
+    inputs: ExampleInputs,
+    *,
+    opset: int = DEFAULT_OPSET,
+    dynamic: bool = True,
+    trace_dir: Path | None = None,
+    workdir: Path | None = None,
+    log_path: Path | None = None,
+) -> ExportOutcome:
     """Export with dynamo; on failure retry static (if dynamic), then fall back to TorchScript.
 
     torch's own log of the attempt is written to `log_path` when dynamo failed
@@ -249,9 +265,14 @@ def _keep_log(log: io.StringIO, path: Path) -> bool:
     return True
 
 
-def _export_with_fallback(module: torch.nn.Module, inputs: ExampleInputs, opset: int,
-                          dynamic: bool, trace_dir: Path | None,
-                          workdir: Path | None) -> ExportOutcome:
+def _export_with_fallback(
+    module: torch.nn.Module,
+    inputs: ExampleInputs,
+    opset: int,
+    dynamic: bool,
+    trace_dir: Path | None,
+    workdir: Path | None,
+) -> ExportOutcome:
     notes: list[str] = []
     with torch_trace(trace_dir):
         try:
@@ -272,8 +293,9 @@ def _export_with_fallback(module: torch.nn.Module, inputs: ExampleInputs, opset:
         try:
             model = _export_torchscript(module, inputs, opset, dynamic, work, notes)
             used = min(opset, TORCHSCRIPT_MAX_OPSET)
-            return ExportOutcome(model, "torchscript", dynamic, used, fallback_reason=dynamo_error,
-                                 notes=notes)
+            return ExportOutcome(
+                model, "torchscript", dynamic, used, fallback_reason=dynamo_error, notes=notes
+            )
         except Exception as exc:
             ts_error = _short(exc)
         finally:
@@ -304,8 +326,9 @@ def output_names(output: Any) -> list[str]:
         names = []
         for index, value in enumerate(output):
             inner = output_names(value)
-            names.extend([f"output_{index}"] if inner == ["output"]
-                         else [f"output_{index}.{name}" for name in inner])
+            names.extend(
+                [f"output_{index}"] if inner == ["output"] else [f"output_{index}.{name}" for name in inner]
+            )
         return names
     return []
 

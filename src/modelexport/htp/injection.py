@@ -90,8 +90,7 @@ def inject_tags(model: ir.Model, tagging: NodeTaggingData, mode: str = "tags") -
 
 
 def _weights_bytes(model: ir.Model) -> int:
-    return sum(t.nbytes for t in (v.const_value for v in model.graph.initializers.values())
-               if t is not None)
+    return sum(t.nbytes for t in (v.const_value for v in model.graph.initializers.values()) if t is not None)
 
 
 def save_model(model: ir.Model, target: Path, *, check: bool = True) -> tuple[bool, bool]:

@@ -25,9 +25,16 @@ BATCH = 2
 SEQUENCE = 16
 
 _DTYPES: dict[str, torch.dtype] = {
-    "int64": torch.int64, "long": torch.int64, "int32": torch.int32, "int": torch.int32,
-    "float32": torch.float32, "float": torch.float32, "float16": torch.float16,
-    "bfloat16": torch.bfloat16, "float64": torch.float64, "bool": torch.bool,
+    "int64": torch.int64,
+    "long": torch.int64,
+    "int32": torch.int32,
+    "int": torch.int32,
+    "float32": torch.float32,
+    "float": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float64": torch.float64,
+    "bool": torch.bool,
 }
 
 
@@ -67,8 +74,9 @@ def _tensor(spec: TensorSpec, generator: torch.Generator) -> torch.Tensor:
     return torch.randint(int(low), int(high), spec.shape, generator=generator, dtype=dtype)
 
 
-def _make(specs: list[TensorSpec], method: str, modality: str | None,
-          module: torch.nn.Module | None = None) -> ExampleInputs:
+def _make(
+    specs: list[TensorSpec], method: str, modality: str | None, module: torch.nn.Module | None = None
+) -> ExampleInputs:
     generator = torch.Generator().manual_seed(SEED)
     kwargs: dict[str, Any] = {spec.name: _tensor(spec, generator) for spec in specs}
     return ExampleInputs(kwargs, (), specs, method, modality)
@@ -83,12 +91,10 @@ def _parse_spec(raw: Any, where: str) -> TensorSpec:
         raise InputSpecError(f"{where}: missing {', '.join(missing)}")
     shape = raw["shape"]
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
-        raise InputSpecError(f"{where}: shape must be a list of non-negative integers, "
-                             f"got {shape!r}")
+        raise InputSpecError(f"{where}: shape must be a list of non-negative integers, got {shape!r}")
     dtype = str(raw.get("dtype", "float32"))
     if dtype not in _DTYPES:
-        raise InputSpecError(f"{where}: unknown dtype {dtype!r}; use one of "
-                             f"{', '.join(sorted(_DTYPES))}")
+        raise InputSpecError(f"{where}: unknown dtype {dtype!r}; use one of {', '.join(sorted(_DTYPES))}")
     axes_raw = raw.get("dynamic_axes", {})
     if isinstance(axes_raw, list):
         axes_raw = {str(axis): f"dim{axis}" for axis in axes_raw}
@@ -118,8 +124,7 @@ def load_input_specs(path: str | Path) -> list[TensorSpec]:
         raise InputSpecError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
     entries = raw.get("inputs") if isinstance(raw, dict) else raw
     if not isinstance(entries, list) or not entries:
-        raise InputSpecError(f"{path}: expected a non-empty list of inputs "
-                             f'(or {{"inputs": [...]}})')
+        raise InputSpecError(f'{path}: expected a non-empty list of inputs (or {{"inputs": [...]}})')
     specs = [_parse_spec(entry, f"{path} input {i}") for i, entry in enumerate(entries)]
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
@@ -133,8 +138,7 @@ def _forward_params(module: torch.nn.Module) -> list[str]:
         params = inspect.signature(module.forward).parameters
     except (TypeError, ValueError):
         return []
-    return [name for name, p in params.items()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [name for name, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def _size(value: Any, default: int) -> int:
@@ -154,31 +158,44 @@ def _text_specs(config: Any, params: list[str]) -> list[TensorSpec]:
     if "token_type_ids" in params and getattr(config, "type_vocab_size", 0):
         specs.append(TensorSpec("token_type_ids", [BATCH, seq], "int64", dict(axes), 0, 0))
     if "decoder_input_ids" in params:
-        specs.append(TensorSpec("decoder_input_ids", [BATCH, seq // 2], "int64",
-                                {0: "batch", 1: "decoder_sequence"}, 0, min(vocab, 1000)))
+        specs.append(
+            TensorSpec(
+                "decoder_input_ids",
+                [BATCH, seq // 2],
+                "int64",
+                {0: "batch", 1: "decoder_sequence"},
+                0,
+                min(vocab, 1000),
+            )
+        )
     return specs
 
 
 def _vision_specs(config: Any) -> list[TensorSpec]:
     channels = int(getattr(config, "num_channels", 3) or 3)
     size = _size(getattr(config, "image_size", None), 224)
-    return [TensorSpec("pixel_values", [BATCH, channels, size, size], "float32",
-                       {0: "batch"}, 0.0, 1.0)]
+    return [TensorSpec("pixel_values", [BATCH, channels, size, size], "float32", {0: "batch"}, 0.0, 1.0)]
 
 
 def _audio_specs(config: Any, params: list[str]) -> list[TensorSpec]:
     if "input_features" in params:
         mels = int(getattr(config, "num_mel_bins", 80) or 80)
         frames = int(getattr(config, "max_source_positions", 1500) or 1500) * 2
-        specs = [TensorSpec("input_features", [BATCH, mels, frames], "float32",
-                            {0: "batch"}, -1.0, 1.0)]
+        specs = [TensorSpec("input_features", [BATCH, mels, frames], "float32", {0: "batch"}, -1.0, 1.0)]
     else:
-        specs = [TensorSpec("input_values", [BATCH, 16000], "float32",
-                            {0: "batch", 1: "samples"}, -1.0, 1.0)]
+        specs = [TensorSpec("input_values", [BATCH, 16000], "float32", {0: "batch", 1: "samples"}, -1.0, 1.0)]
     if "decoder_input_ids" in params:
         vocab = int(getattr(config, "vocab_size", 1000) or 1000)
-        specs.append(TensorSpec("decoder_input_ids", [BATCH, 4], "int64",
-                                {0: "batch", 1: "decoder_sequence"}, 0, min(vocab, 1000)))
+        specs.append(
+            TensorSpec(
+                "decoder_input_ids",
+                [BATCH, 4],
+                "int64",
+                {0: "batch", 1: "decoder_sequence"},
+                0,
+                min(vocab, 1000),
+            )
+        )
     return specs
 
 
@@ -198,8 +215,9 @@ def generate_inputs(module: torch.nn.Module, config: Any) -> ExampleInputs:
     )
 
 
-def from_example(example: dict[str, Any] | tuple[Any, ...], module: torch.nn.Module,
-                 dynamic_batch: bool = True) -> ExampleInputs:
+def from_example(
+    example: dict[str, Any] | tuple[Any, ...], module: torch.nn.Module, dynamic_batch: bool = True
+) -> ExampleInputs:
     """Inputs a factory supplied; tensors get a dynamic batch axis by default."""
     if isinstance(example, dict):
         kwargs, args = dict(example), ()
@@ -207,8 +225,7 @@ def from_example(example: dict[str, Any] | tuple[Any, ...], module: torch.nn.Mod
     else:
         kwargs, args = {}, tuple(example)
         params = _forward_params(module)
-        named = [(params[i] if i < len(params) else f"input_{i}", v)
-                 for i, v in enumerate(example)]
+        named = [(params[i] if i < len(params) else f"input_{i}", v) for i, v in enumerate(example)]
     specs = []
     for name, value in named:
         if isinstance(value, torch.Tensor):
@@ -221,6 +238,8 @@ def from_specs(specs: list[TensorSpec], module: torch.nn.Module) -> ExampleInput
     params = _forward_params(module)
     unknown = [s.name for s in specs if params and s.name not in params]
     if unknown and "kwargs" not in inspect.signature(module.forward).parameters:
-        raise InputSpecError(f"input specs name {unknown}, which {type(module).__name__}.forward "
-                             f"does not take (it takes {', '.join(params)})")
+        raise InputSpecError(
+            f"input specs name {unknown}, which {type(module).__name__}.forward "
+            f"does not take (it takes {', '.join(params)})"
+        )
     return _make(specs, "specs", None, module)

@@ -89,8 +89,7 @@ def _from_result(result: Any, name: str, source: str, location: str | None) -> L
         example = (example,)
     if isinstance(example, list):
         example = tuple(example)
-    return LoadedModel(result.eval(), name, source, config=config, location=location,
-                       example_inputs=example)
+    return LoadedModel(result.eval(), name, source, config=config, location=location, example_inputs=example)
 
 
 def _import_factory(spec: str) -> Any:

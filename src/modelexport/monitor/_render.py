@@ -128,8 +128,7 @@ def module_tree(data: ExportData, max_lines: int = TREE_MAX_LINES) -> Renderable
         # Repeated layers are collapsed only when the whole tree would not fit.
         return _visible_children(module, children, collapse=too_long)
 
-    stack: list[tuple[Tree, ModuleInfo | _Collapsed]] = [
-        (tree, item) for item in reversed(visible(root))]
+    stack: list[tuple[Tree, ModuleInfo | _Collapsed]] = [(tree, item) for item in reversed(visible(root))]
     while stack and shown < budget:
         parent_node, item = stack.pop()
         if isinstance(item, _Collapsed):
@@ -142,8 +141,7 @@ def module_tree(data: ExportData, max_lines: int = TREE_MAX_LINES) -> Renderable
     hidden = len(modules) - shown - summarised
     if hidden > 0:
         noun = "module" if hidden == 1 else "modules"
-        tree.add(Text(f"… {hidden} more {noun} (the report lists all {len(modules)})",
-                      style="dim italic"))
+        tree.add(Text(f"… {hidden} more {noun} (the report lists all {len(modules)})", style="dim italic"))
     return tree
 
 
@@ -164,8 +162,9 @@ def _subtree_size(module: ModuleInfo, children: dict[str | None, list[ModuleInfo
     return 1 + sum(_subtree_size(c, children) for c in children.get(module.path, []))
 
 
-def _visible_children(module: ModuleInfo, children: dict[str | None, list[ModuleInfo]],
-                      collapse: bool = True) -> list[ModuleInfo | _Collapsed]:
+def _visible_children(
+    module: ModuleInfo, children: dict[str | None, list[ModuleInfo]], collapse: bool = True
+) -> list[ModuleInfo | _Collapsed]:
     """Children to draw: repeated containers of one class show the first, then one line.
 
     `BertLayer.0` … `BertLayer.11` draw as `BertLayer.0` (expanded) and
@@ -187,9 +186,16 @@ def _visible_children(module: ModuleInfo, children: dict[str | None, list[Module
         elif kid is group[1]:
             rest = group[1:]
             size = sum(_subtree_size(k, children) for k in rest)
-            visible.append(_Collapsed(Text(
-                f"… {len(rest)} more {kid.class_name} ({rest[0].path} … {rest[-1].path}, "
-                f"{size} modules)", style="dim italic"), size))
+            visible.append(
+                _Collapsed(
+                    Text(
+                        f"… {len(rest)} more {kid.class_name} ({rest[0].path} … {rest[-1].path}, "
+                        f"{size} modules)",
+                        style="dim italic",
+                    ),
+                    size,
+                )
+            )
     return visible
 
 
@@ -203,16 +209,19 @@ def tag_statistics(data: ExportData, top: int = TOP_OP_TYPES) -> RenderableType 
     def share(n: int) -> str:
         return f"{n / total:.1%}" if total else "-"
 
-    sources = Table(title="Node tagging", title_justify="left", show_edge=False,
-                    caption=f"scope disagreements: {tagging.scope_disagreements}",
-                    caption_justify="left")
+    sources = Table(
+        title="Node tagging",
+        title_justify="left",
+        show_edge=False,
+        caption=f"scope disagreements: {tagging.scope_disagreements}",
+        caption_justify="left",
+    )
     sources.add_column("source")
     sources.add_column("nodes", justify="right")
     sources.add_column("share", justify="right")
     sources.add_row("direct", str(tagging.direct), share(tagging.direct), style="green")
     sources.add_row("inferred", str(tagging.inferred), share(tagging.inferred))
-    sources.add_row("root", str(tagging.root), share(tagging.root),
-                    style="yellow" if tagging.root else "")
+    sources.add_row("root", str(tagging.root), share(tagging.root), style="yellow" if tagging.root else "")
     sources.add_row("total", str(total), share(total), style="bold", end_section=True)
 
     ops = Table(title="Top op types", title_justify="left", show_edge=False)
@@ -245,8 +254,7 @@ def after_step(step: Step, data: ExportData) -> Iterator[RenderableType]:
 
 
 def failed_step(data: ExportData) -> Step | None:
-    return next((s for s in steps_of(data)
-                 if record_or_pending(data, s).status == StepStatus.FAILED), None)
+    return next((s for s in steps_of(data) if record_or_pending(data, s).status == StepStatus.FAILED), None)
 
 
 def failure_line(data: ExportData) -> Text:
@@ -276,24 +284,24 @@ def summary_panel(data: ExportData) -> Panel:
     grid.add_row("Output", data.output_path)
     injection = data.tag_injection
     if injection is not None:
-        grid.add_row("Size", f"{format_bytes(injection.output_bytes)} "
-                             f"({injection.output_bytes:,} bytes)")
+        grid.add_row("Size", f"{format_bytes(injection.output_bytes)} ({injection.output_bytes:,} bytes)")
     elif Path(data.output_path).is_file():
         grid.add_row("Size", format_bytes(Path(data.output_path).stat().st_size))
     grid.add_row("Time", format_seconds(data.elapsed_s))
     tagging = data.node_tagging
     if tagging is not None:
-        grid.add_row("Coverage", f"{tagging.coverage:.1%} of {tagging.total_nodes} nodes below "
-                                 f"the root ({tagging.direct} direct, {tagging.inferred} "
-                                 f"inferred, {tagging.root} root)")
+        grid.add_row(
+            "Coverage",
+            f"{tagging.coverage:.1%} of {tagging.total_nodes} nodes below "
+            f"the root ({tagging.direct} direct, {tagging.inferred} "
+            f"inferred, {tagging.root} root)",
+        )
     files = _written(data)
     if files:
         grid.add_row("Files", Text("\n".join(f"{kind}: {path}" for kind, path in files)))
     if data.warnings:
-        grid.add_row(Text("Warnings", style="bold yellow"),
-                     Text("\n".join(data.warnings), style="yellow"))
-    return Panel(grid, title="Export complete", title_align="left", border_style="green",
-                 expand=False)
+        grid.add_row(Text("Warnings", style="bold yellow"), Text("\n".join(data.warnings), style="yellow"))
+    return Panel(grid, title="Export complete", title_align="left", border_style="green", expand=False)
 
 
 def ending(data: ExportData) -> Iterator[RenderableType]:
@@ -327,12 +335,14 @@ def transcript(data: ExportData) -> Iterator[RenderableType]:
 def step_timings(data: ExportData) -> Table:
     """Each step with its status and time, for the report."""
     table = Table(title="Steps", title_justify="left", show_edge=False)
-    for name, justify in (("step", "left"), ("status", "left"), ("time", "right"),
-                          ("detail", "left")):
+    for name, justify in (("step", "left"), ("status", "left"), ("time", "right"), ("detail", "left")):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for step in steps_of(data):
         record = record_or_pending(data, step)
-        table.add_row(step_label(step, data), record.status.value,
-                      format_seconds(record.duration_s), one_line(step, data))
+        table.add_row(
+            step_label(step, data),
+            record.status.value,
+            format_seconds(record.duration_s),
+            one_line(step, data),
+        )
     return table
-

@@ -103,9 +103,7 @@ def statistics(data: ExportData) -> dict[str, Any]:
         "op_counts": dict(tagging.op_counts) if tagging else {},
     }
     counts = module_counts(data)
-    stats["module_nodes"] = {
-        path: {"direct": c.direct, "subtree": c.subtree} for path, c in counts.items()
-    }
+    stats["module_nodes"] = {path: {"direct": c.direct, "subtree": c.subtree} for path, c in counts.items()}
     return stats
 
 
@@ -153,22 +151,33 @@ def step_data_summary(step: Step, data: ExportData) -> dict[str, Any]:
     if step == Step.MODEL_PREP:
         return to_jsonable(value)
     if step == Step.INPUT_GEN:
-        return {"method": value.method, "modality": value.modality,
-                "inputs": [{"name": t.name, "shape": t.shape, "dtype": t.dtype}
-                           for t in value.inputs]}
+        return {
+            "method": value.method,
+            "modality": value.modality,
+            "inputs": [{"name": t.name, "shape": t.shape, "dtype": t.dtype} for t in value.inputs],
+        }
     if step == Step.HIERARCHY:
-        return {"modules": len(value.modules), "executed_modules": value.executed_count,
-                "execution_steps": value.execution_steps}
+        return {
+            "modules": len(value.modules),
+            "executed_modules": value.executed_count,
+            "execution_steps": value.execution_steps,
+        }
     if step == Step.ONNX_EXPORT:
         summary = to_jsonable(value)
         summary.pop("outputs", None)
         return summary
     if step == Step.NODE_TAGGING:
         top = dict(list(value.op_counts.items())[:10])
-        return {"total_nodes": value.total_nodes, "direct": value.direct,
-                "inferred": value.inferred, "root": value.root,
-                "coverage": round(value.coverage, 6), "direct_ratio": round(value.direct_ratio, 6),
-                "scope_disagreements": value.scope_disagreements, "top_op_types": top}
+        return {
+            "total_nodes": value.total_nodes,
+            "direct": value.direct,
+            "inferred": value.inferred,
+            "root": value.root,
+            "coverage": round(value.coverage, 6),
+            "direct_ratio": round(value.direct_ratio, 6),
+            "scope_disagreements": value.scope_disagreements,
+            "top_op_types": top,
+        }
     if step == Step.TAG_INJECTION:
         return to_jsonable(value)
     return {"type": type(value).__name__}
@@ -185,26 +194,29 @@ def one_line(step: Step, data: ExportData) -> str:
     if value is None:
         return record.message or ""
     if step == Step.MODEL_PREP:
-        return (f"{value.model_class}: {value.total_modules} modules, "
-                f"{value.total_parameters:,} parameters")
+        return f"{value.model_class}: {value.total_modules} modules, {value.total_parameters:,} parameters"
     if step == Step.INPUT_GEN:
         shapes = ", ".join(f"{t.name} {list(t.shape)} {t.dtype}" for t in value.inputs)
         return f"{value.method}: {shapes}" if shapes else value.method
     if step == Step.HIERARCHY:
-        return (f"{len(value.modules)} modules, {value.executed_count} executed, "
-                f"{value.execution_steps} forward calls")
+        return (
+            f"{len(value.modules)} modules, {value.executed_count} executed, "
+            f"{value.execution_steps} forward calls"
+        )
     if step == Step.ONNX_EXPORT:
         line = f"{value.exporter} exporter, opset {value.opset}, {value.node_count} nodes"
         if value.fallback_reason:
             line += f" (fallback: {value.fallback_reason})"
         return line
     if step == Step.NODE_TAGGING:
-        return (f"{value.total_nodes} nodes: {value.direct} direct, {value.inferred} inferred, "
-                f"{value.root} root ({value.coverage:.1%} below the root)")
+        return (
+            f"{value.total_nodes} nodes: {value.direct} direct, {value.inferred} inferred, "
+            f"{value.root} root ({value.coverage:.1%} below the root)"
+        )
     if step == Step.TAG_INJECTION:
-        return (f"{value.mode}: {value.nodes_tagged} nodes tagged, "
-                f"{format_bytes(value.output_bytes)}, checker "
-                f"{'passed' if value.checker_passed else 'FAILED'}")
+        return (
+            f"{value.mode}: {value.nodes_tagged} nodes tagged, "
+            f"{format_bytes(value.output_bytes)}, checker "
+            f"{'passed' if value.checker_passed else 'FAILED'}"
+        )
     return type(value).__name__
-
-

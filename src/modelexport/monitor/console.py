@@ -34,9 +34,14 @@ from modelexport.steps import ExportData, Step, StepStatus
 class ConsoleWriter(StepAwareWriter):
     """Renders step events to a rich `Console` as they happen."""
 
-    def __init__(self, console: Console | None = None, *, quiet: bool = False,
-                 live: bool | None = None,
-                 tree_max_lines: int = _render.TREE_MAX_LINES) -> None:
+    def __init__(
+        self,
+        console: Console | None = None,
+        *,
+        quiet: bool = False,
+        live: bool | None = None,
+        tree_max_lines: int = _render.TREE_MAX_LINES,
+    ) -> None:
         """`live` forces the spinner on or off; by default it runs only on a terminal."""
         super().__init__()
         self.console = console if console is not None else Console(highlight=False)
@@ -91,8 +96,12 @@ class ConsoleWriter(StepAwareWriter):
         if self._progress is None or self._task is None or self._live_step != export_step:
             return 0
         record = data.record(export_step)
-        self._progress.update(self._task, completed=record.completed, total=record.total,
-                              description=self._description(export_step, data))
+        self._progress.update(
+            self._task,
+            completed=record.completed,
+            total=record.total,
+            description=self._description(export_step, data),
+        )
         return 0
 
     def _ended(self, export_step: Step, data: ExportData) -> int:
@@ -105,8 +114,7 @@ class ConsoleWriter(StepAwareWriter):
         return lines
 
     def _after(self, export_step: Step, data: ExportData) -> list[RenderableType]:
-        if export_step == Step.HIERARCHY and data.record(export_step).status == \
-                StepStatus.COMPLETED:
+        if export_step == Step.HIERARCHY and data.record(export_step).status == StepStatus.COMPLETED:
             tree = _render.module_tree(data, self.tree_max_lines)
             return [tree] if tree is not None else []
         return list(_render.after_step(export_step, data))
@@ -122,9 +130,12 @@ class ConsoleWriter(StepAwareWriter):
     def _start_live(self, export_step: Step, data: ExportData) -> None:
         record = data.record(export_step)
         # A bar only when the step says how much there is to do; a spinner otherwise.
-        columns = (SpinnerColumn(), TextColumn("{task.description}"),
-                   *((BarColumn(), MofNCompleteColumn()) if record.total else ()),
-                   TimeElapsedColumn())
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            *((BarColumn(), MofNCompleteColumn()) if record.total else ()),
+            TimeElapsedColumn(),
+        )
         self._progress = Progress(
             *columns,
             console=self.console,
@@ -135,8 +146,9 @@ class ConsoleWriter(StepAwareWriter):
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self._task = self._progress.add_task(self._description(export_step, data),
-                                             total=record.total, completed=record.completed)
+        self._task = self._progress.add_task(
+            self._description(export_step, data), total=record.total, completed=record.completed
+        )
         self._live_step = export_step
         self._progress.start()
 

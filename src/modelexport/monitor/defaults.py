@@ -36,8 +36,7 @@ def build_writers(
     dropped from `data.artifacts`, so the summary and the metadata list only
     files the run really writes.
     """
-    for enabled, kind in ((metadata, "metadata"), (text_report, "report"),
-                          (event_log, "run_dir")):
+    for enabled, kind in ((metadata, "metadata"), (text_report, "report"), (event_log, "run_dir")):
         if not enabled:
             data.artifacts.pop(kind, None)
     return [

@@ -44,8 +44,15 @@ HIERARCHY_SCHEMA_VERSION = 1
 NODES_SCHEMA_VERSION = 1
 
 #: Event kinds, in the order a run can emit them.
-EVENT_KINDS = ("run_started", "step_started", "step_progress", "step_completed",
-               "step_failed", "step_skipped", "run_finished")
+EVENT_KINDS = (
+    "run_started",
+    "step_started",
+    "step_progress",
+    "step_completed",
+    "step_failed",
+    "step_skipped",
+    "run_finished",
+)
 
 _STATUS_KIND = {
     StepStatus.COMPLETED: "step_completed",
@@ -67,13 +74,24 @@ def coverage_summary(data: ExportData) -> dict[str, Any]:
     """Node figures for the `run_finished` event; null before tagging."""
     tagging = data.node_tagging
     if tagging is None:
-        return {"total_nodes": None, "direct": None, "inferred": None, "root": None,
-                "coverage": None, "direct_ratio": None, "scope_disagreements": None}
-    return {"total_nodes": tagging.total_nodes, "direct": tagging.direct,
-            "inferred": tagging.inferred, "root": tagging.root,
-            "coverage": round(tagging.coverage, 6),
-            "direct_ratio": round(tagging.direct_ratio, 6),
-            "scope_disagreements": tagging.scope_disagreements}
+        return {
+            "total_nodes": None,
+            "direct": None,
+            "inferred": None,
+            "root": None,
+            "coverage": None,
+            "direct_ratio": None,
+            "scope_disagreements": None,
+        }
+    return {
+        "total_nodes": tagging.total_nodes,
+        "direct": tagging.direct,
+        "inferred": tagging.inferred,
+        "root": tagging.root,
+        "coverage": round(tagging.coverage, 6),
+        "direct_ratio": round(tagging.direct_ratio, 6),
+        "scope_disagreements": tagging.scope_disagreements,
+    }
 
 
 def hierarchy_records(data: ExportData) -> list[dict[str, Any]]:
@@ -93,17 +111,27 @@ def node_records(data: ExportData) -> list[dict[str, Any]]:
     """One `nodes.jsonl` record per ONNX node, in graph order."""
     if data.node_tagging is None:
         return []
-    return [{"index": i, "name": n.name, "op_type": n.op_type, "module_path": n.module_path,
-             "tag": n.tag, "source": n.source, "inputs": list(n.inputs),
-             "outputs": list(n.outputs)}
-            for i, n in enumerate(data.node_tagging.nodes)]
+    return [
+        {
+            "index": i,
+            "name": n.name,
+            "op_type": n.op_type,
+            "module_path": n.module_path,
+            "tag": n.tag,
+            "source": n.source,
+            "inputs": list(n.inputs),
+            "outputs": list(n.outputs),
+        }
+        for i, n in enumerate(data.node_tagging.nodes)
+    ]
 
 
 class EventLogWriter(StepAwareWriter):
     """Appends every monitor event to `events.jsonl` and keeps the folder's manifest current."""
 
-    def __init__(self, run_dir: str | os.PathLike[str] | None = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, run_dir: str | os.PathLike[str] | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
         super().__init__()
         self._override = Path(run_dir) if run_dir is not None else None
         self._clock = clock
@@ -124,17 +152,32 @@ class EventLogWriter(StepAwareWriter):
         for name in _OWN_FILES:
             with contextlib.suppress(FileNotFoundError):
                 (target / name).unlink()
-        self.folder = RunFolder(target, source={
-            "kind": "export_run", "run_id": data.run_id, "model": data.model_name,
-            "command": data.command, "output": data.output_path,
-        }, ids=[data.run_id])
+        self.folder = RunFolder(
+            target,
+            source={
+                "kind": "export_run",
+                "run_id": data.run_id,
+                "model": data.model_name,
+                "command": data.command,
+                "output": data.output_path,
+            },
+            ids=[data.run_id],
+        )
         self.folder.register_file("resources", "resources.jsonl")
         self.folder.appender("events", schema_version=EVENTS_SCHEMA_VERSION)
-        self._emit(data, "run_started", None, payload={
-            "model_name": data.model_name, "command": data.command,
-            "output_path": data.output_path, "options": data.options,
-            "environment": data.environment, "artifacts": data.artifacts,
-        })
+        self._emit(
+            data,
+            "run_started",
+            None,
+            payload={
+                "model_name": data.model_name,
+                "command": data.command,
+                "output_path": data.output_path,
+                "options": data.options,
+                "environment": data.environment,
+                "artifacts": data.artifacts,
+            },
+        )
         self.folder.write_manifest(complete=False)
 
     def finish(self, data: ExportData) -> None:
@@ -143,14 +186,26 @@ class EventLogWriter(StepAwareWriter):
             self._write_table("hierarchy", hierarchy_records(data), HIERARCHY_SCHEMA_VERSION)
         if data.node_tagging is not None and "nodes" not in self._tables_written:
             self._write_table("nodes", node_records(data), NODES_SCHEMA_VERSION)
-        self._emit(data, "run_finished", None, status=data.status.value,
-                   duration_s=round(data.elapsed_s, 6), error=data.error, payload={
-                       "status": data.status.value, "error": data.error,
-                       "error_type": data.error_type, "elapsed_s": round(data.elapsed_s, 6),
-                       "started_at": iso(data.started_at), "finished_at": iso(data.finished_at),
-                       "artifacts": data.artifacts, "model": model_summary(data),
-                       "coverage": coverage_summary(data), "warnings": list(data.warnings),
-                   })
+        self._emit(
+            data,
+            "run_finished",
+            None,
+            status=data.status.value,
+            duration_s=round(data.elapsed_s, 6),
+            error=data.error,
+            payload={
+                "status": data.status.value,
+                "error": data.error,
+                "error_type": data.error_type,
+                "elapsed_s": round(data.elapsed_s, 6),
+                "started_at": iso(data.started_at),
+                "finished_at": iso(data.finished_at),
+                "artifacts": data.artifacts,
+                "model": model_summary(data),
+                "coverage": coverage_summary(data),
+                "warnings": list(data.warnings),
+            },
+        )
         self._finished = True
         folder.close()
 
@@ -184,10 +239,18 @@ class EventLogWriter(StepAwareWriter):
         payload = step_data_summary(export_step, data) if kind == "step_completed" else {}
         # A completed step's message is its one-line result, what the console printed.
         message = one_line(export_step, data) if kind == "step_completed" else record.message
-        self._emit(data, kind, export_step, status=record.status.value,
-                   duration_s=record.duration_s, completed=record.completed,
-                   total=record.total, message=message, error=record.error,
-                   payload=payload)
+        self._emit(
+            data,
+            kind,
+            export_step,
+            status=record.status.value,
+            duration_s=record.duration_s,
+            completed=record.completed,
+            total=record.total,
+            message=message,
+            error=record.error,
+            payload=payload,
+        )
         if kind != "step_progress":
             self._require(data).write_manifest(complete=False)
         return 1
@@ -197,8 +260,7 @@ class EventLogWriter(StepAwareWriter):
         if record.status in _STATUS_KIND:
             return _STATUS_KIND[record.status]
         seen = record.step in self._started
-        if record.status == StepStatus.RUNNING and seen and \
-                self._started[record.step] == record.started_at:
+        if record.status == StepStatus.RUNNING and seen and self._started[record.step] == record.started_at:
             return "step_progress"
         self._started[record.step] = record.started_at
         return "step_started"
@@ -216,8 +278,7 @@ class EventLogWriter(StepAwareWriter):
         assert self.folder is not None
         return self.folder
 
-    def _write_table(self, file_type: str, records: list[dict[str, Any]],
-                     schema_version: int) -> None:
+    def _write_table(self, file_type: str, records: list[dict[str, Any]], schema_version: int) -> None:
         if file_type in self._tables_written or self.folder is None:
             return
         self._tables_written.add(file_type)
@@ -225,11 +286,20 @@ class EventLogWriter(StepAwareWriter):
         for record in records:
             appender.append(record)
 
-    def _emit(self, run: ExportData, kind: str, export_step: Step | None, *,
-              status: str | None = None, duration_s: float | None = None,
-              completed: int | None = None, total: int | None = None,
-              message: str | None = None, error: str | None = None,
-              payload: dict[str, Any] | None = None) -> None:
+    def _emit(
+        self,
+        run: ExportData,
+        kind: str,
+        export_step: Step | None,
+        *,
+        status: str | None = None,
+        duration_s: float | None = None,
+        completed: int | None = None,
+        total: int | None = None,
+        message: str | None = None,
+        error: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         folder = self._require(run)
         self._seq += 1
         now = self._clock()
@@ -248,5 +318,4 @@ class EventLogWriter(StepAwareWriter):
             "error": error,
             "data": payload or {},
         }
-        folder.appender("events", schema_version=EVENTS_SCHEMA_VERSION).append(
-            event, record_id=run.run_id)
+        folder.appender("events", schema_version=EVENTS_SCHEMA_VERSION).append(event, record_id=run.run_id)

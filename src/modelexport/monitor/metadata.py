@@ -91,7 +91,9 @@ def build_metadata(data: ExportData) -> dict[str, Any]:
             "environment": {str(k): str(v) for k, v in data.environment.items()},
         },
         "model": to_jsonable(data.model_prep),
-        "inputs": None if input_gen is None else {
+        "inputs": None
+        if input_gen is None
+        else {
             "method": input_gen.method,
             "modality": input_gen.modality,
             "tensors": to_jsonable(input_gen.inputs),
@@ -101,8 +103,7 @@ def build_metadata(data: ExportData) -> dict[str, Any]:
         "tag_injection": to_jsonable(data.tag_injection),
         "modules": [module_record(m, counts[m.path]) for m in modules],
         "nodes": {
-            n.name: {"op_type": n.op_type, "tag": n.tag, "module_path": n.module_path,
-                     "source": n.source}
+            n.name: {"op_type": n.op_type, "tag": n.tag, "module_path": n.module_path, "source": n.source}
             for n in nodes
         },
         "steps": {s.value: step_record(record_or_pending(data, s)) for s in steps_of(data)},
@@ -128,8 +129,9 @@ def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a metadata file; raise MetadataError saying what is wrong and what to pass instead."""
     source = Path(path)
     if not source.is_file():
-        raise MetadataError(f"{source} does not exist; pass the <stem>_htp_metadata.json "
-                            f"an export wrote next to its .onnx")
+        raise MetadataError(
+            f"{source} does not exist; pass the <stem>_htp_metadata.json an export wrote next to its .onnx"
+        )
     try:
         document = json.loads(source.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -138,10 +140,11 @@ def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise MetadataError(f"{source} is not modelexport metadata (no schema_version)")
     version = document["schema_version"]
     if not isinstance(version, int) or version > METADATA_SCHEMA_VERSION:
-        raise MetadataError(f"{source} has metadata schema version {version!r}; this "
-                            f"modelexport reads up to {METADATA_SCHEMA_VERSION}, upgrade it")
-    if not isinstance(document.get("nodes"), dict) or not isinstance(
-            document.get("modules"), list):
+        raise MetadataError(
+            f"{source} has metadata schema version {version!r}; this "
+            f"modelexport reads up to {METADATA_SCHEMA_VERSION}, upgrade it"
+        )
+    if not isinstance(document.get("nodes"), dict) or not isinstance(document.get("modules"), list):
         raise MetadataError(f"{source} is modelexport metadata without its nodes or modules")
     return document
 

@@ -61,8 +61,7 @@ class ExportMonitor:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         self.end(exc)
 
     def add_writer(self, writer: StepAwareWriter) -> None:
@@ -117,8 +116,9 @@ class ExportMonitor:
         record.message = message
         self._dispatch(step)
 
-    def advance(self, step: Step, n: int = 1, *, total: int | None = None,
-                message: str | None = None) -> None:
+    def advance(
+        self, step: Step, n: int = 1, *, total: int | None = None, message: str | None = None
+    ) -> None:
         """Progress inside a running step; dispatches at most every ADVANCE_INTERVAL_S."""
         record = self.data.record(step)
         record.completed += n
@@ -175,8 +175,9 @@ class ExportMonitor:
         self._dispatch(step)
 
     @contextlib.contextmanager
-    def stage(self, step: Step, *, total: int | None = None,
-              message: str | None = None) -> Iterator[ExportMonitor]:
+    def stage(
+        self, step: Step, *, total: int | None = None, message: str | None = None
+    ) -> Iterator[ExportMonitor]:
         """`begin` on entry; `fail` if the block raises; the block calls `update` when done."""
         self.begin(step, total=total, message=message)
         try:

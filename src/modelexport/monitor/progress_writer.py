@@ -37,10 +37,17 @@ DISABLED = frozenset({"none", "off", "false", "0"})
 class ProgressWriter(StepAwareWriter):
     """Maps step events into a Tracker; one writer tracks one run."""
 
-    def __init__(self, store: Store | str | None = None, *, run_name: str | None = None,
-                 heartbeat_s: float | None = None, sample_s: float | None = None,
-                 sample: bool = True, close_timeout_s: float = 10.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store | str | None = None,
+        *,
+        run_name: str | None = None,
+        heartbeat_s: float | None = None,
+        sample_s: float | None = None,
+        sample: bool = True,
+        close_timeout_s: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self._store_arg = store
         self.run_name = run_name
@@ -63,19 +70,23 @@ class ProgressWriter(StepAwareWriter):
     def start(self, data: ExportData) -> None:
         self.store = self._open_store()
         self.tracker = Tracker(self.store, clock=self._clock)
-        meta = {"model": data.model_name, "output_path": data.output_path,
-                "options": data.options}
+        meta = {"model": data.model_name, "output_path": data.output_path, "options": data.options}
         run_dir = data.artifacts.get("run_dir")
         if run_dir:
             meta["run_dir"] = run_dir
-        self.run = self.tracker.run(self.run_name or data.model_name, run_id=data.run_id,
-                                    command=data.command, heartbeat_s=self.heartbeat_s,
-                                    meta=meta)
+        self.run = self.tracker.run(
+            self.run_name or data.model_name,
+            run_id=data.run_id,
+            command=data.command,
+            heartbeat_s=self.heartbeat_s,
+            meta=meta,
+        )
         self.run.start()
         expected = len(EXPORT_STEPS) if data.command == "export" else None
         self.phase = self.run.phase(data.command, total=expected).start()
-        self._heartbeat = Heartbeat(self.store, data.run_id, self.heartbeat_s,
-                                    before_beat=self.tracker.flush, clock=self._clock)
+        self._heartbeat = Heartbeat(
+            self.store, data.run_id, self.heartbeat_s, before_beat=self.tracker.flush, clock=self._clock
+        )
         self._heartbeat.start()
         if self._sample:
             self._start_sampler(data, run_dir)
@@ -93,9 +104,14 @@ class ProgressWriter(StepAwareWriter):
             self._jsonl = JsonlSink(Path(run_dir) / RESOURCES_FILE)
             sinks.append(self._jsonl)
         out_dir = Path(data.output_path).parent if data.output_path else Path.cwd()
-        self._sampler = ResourceSampler(data.run_id, sinks, interval_s=self._sample_s,
-                                        disk_path=out_dir, current_step=self.tracker.current_step,
-                                        clock=self._clock)
+        self._sampler = ResourceSampler(
+            data.run_id,
+            sinks,
+            interval_s=self._sample_s,
+            disk_path=out_dir,
+            current_step=self.tracker.current_step,
+            clock=self._clock,
+        )
         self._sampler.start()
 
     def finish(self, data: ExportData) -> None:

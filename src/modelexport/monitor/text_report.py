@@ -37,9 +37,19 @@ def report_path_for(onnx_path: str | os.PathLike[str]) -> Path:
 
 def plain_console(file: IO[str], width: int = REPORT_WIDTH) -> Console:
     """A console that writes plain text: no colour, no control codes, fixed width."""
-    return Console(file=file, width=width, color_system=None, no_color=True,
-                   force_terminal=False, force_interactive=False, highlight=False,
-                   emoji=False, soft_wrap=False, markup=False, legacy_windows=False)
+    return Console(
+        file=file,
+        width=width,
+        color_system=None,
+        no_color=True,
+        force_terminal=False,
+        force_interactive=False,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+        markup=False,
+        legacy_windows=False,
+    )
 
 
 def _context_table(data: ExportData) -> Table:
@@ -87,12 +97,13 @@ Rows = tuple[str, list[str], list[list[str]], set[int]]
 
 def _columns(title: str, headers: list[str], rows: list[list[str]], right: set[int]) -> str:
     """A titled table, one row per line, columns as wide as their widest cell."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([title, line(headers), rule, *(line(r) for r in rows)]) + "\n"
@@ -105,9 +116,18 @@ def _module_rows(data: ExportData) -> Rows | None:
     rows = []
     for module in data.hierarchy.modules:
         c = counts[module.path]
-        rows.append([module.path or "(root)", module.class_name, module.tag,
-                     "yes" if module.executed else "no", str(module.call_count),
-                     f"{module.parameter_count:,}", str(c.direct), str(c.subtree)])
+        rows.append(
+            [
+                module.path or "(root)",
+                module.class_name,
+                module.tag,
+                "yes" if module.executed else "no",
+                str(module.call_count),
+                f"{module.parameter_count:,}",
+                str(c.direct),
+                str(c.subtree),
+            ]
+        )
     headers = ["path", "class", "tag", "executed", "calls", "params", "direct", "subtree"]
     return f"Modules ({len(rows)})", headers, rows, {4, 5, 6, 7}
 
@@ -115,8 +135,10 @@ def _module_rows(data: ExportData) -> Rows | None:
 def _node_rows(data: ExportData) -> Rows | None:
     if data.node_tagging is None:
         return None
-    rows = [[str(i), n.name, n.op_type, n.module_path or "(root)", n.source]
-            for i, n in enumerate(data.node_tagging.nodes)]
+    rows = [
+        [str(i), n.name, n.op_type, n.module_path or "(root)", n.source]
+        for i, n in enumerate(data.node_tagging.nodes)
+    ]
     title = f"Node mapping ({data.node_tagging.total_nodes})"
     return title, ["#", "node", "op", "module path", "source"], rows, {0}
 
@@ -130,8 +152,7 @@ def write_report(file: IO[str], data: ExportData, width: int = REPORT_WIDTH) -> 
 class ReportWriter(StepAwareWriter):
     """Writes the text report when the run ends; it reads everything from `ExportData`."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *,
-                 width: int = REPORT_WIDTH) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, width: int = REPORT_WIDTH) -> None:
         super().__init__()
         self._override = Path(path) if path is not None else None
         self.width = width

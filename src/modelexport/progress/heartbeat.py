@@ -42,15 +42,20 @@ def _interval(explicit: float | None, env: str, default: float) -> float:
 class Heartbeat:
     """Beats for one run until stopped."""
 
-    def __init__(self, store: Store, run_id: str, interval_s: float, *,
-                 before_beat: Callable[[], None] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        run_id: str,
+        interval_s: float,
+        *,
+        before_beat: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._store = store
         self._run_id = run_id
         self._before = before_beat
         self._clock = clock
-        self._thread = PeriodicThread(self.beat, interval_s,
-                                      name=f"modelexport-heartbeat-{run_id[:8]}")
+        self._thread = PeriodicThread(self.beat, interval_s, name=f"modelexport-heartbeat-{run_id[:8]}")
 
     def beat(self) -> None:
         if self._before is not None:

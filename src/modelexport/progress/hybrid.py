@@ -37,16 +37,22 @@ from modelexport.progress.store import Store
 Op = tuple[str, Any]
 """(method, payload): save_run RunRecord, update_run (run_id, changes), or a list of rows."""
 
-_LIST_OPS = {"upsert_nodes": NodeRecord, "append_events": EventRecord,
-             "add_metrics": MetricSample}
+_LIST_OPS = {"upsert_nodes": NodeRecord, "append_events": EventRecord, "add_metrics": MetricSample}
 
 
 class HybridStore(Store):
     """Writes to memory now and to `backend` soon; reads this process's runs from memory."""
 
-    def __init__(self, backend: Store, *, spool_dir: str | os.PathLike[str] | None = None,
-                 max_buffer: int = 10_000, batch_size: int = 500, retry_s: float = 1.0,
-                 close_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        backend: Store,
+        *,
+        spool_dir: str | os.PathLike[str] | None = None,
+        max_buffer: int = 10_000,
+        batch_size: int = 500,
+        retry_s: float = 1.0,
+        close_timeout_s: float = 10.0,
+    ) -> None:
         self.backend = backend
         self.url = backend.url
         self.local = MemoryStore()
@@ -75,8 +81,7 @@ class HybridStore(Store):
         self.left_behind: Path | None = None
         """The spill file still holding writes after close(), when the backend stayed away."""
         self._replay_orphans()
-        self._thread = threading.Thread(target=self._drain_loop, name="modelexport-hybrid",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._drain_loop, name="modelexport-hybrid", daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------------ writes
@@ -137,8 +142,7 @@ class HybridStore(Store):
     def nodes(self, run_id: str) -> list[NodeRecord]:
         return self.local.nodes(run_id) if self._mine(run_id) else self.backend.nodes(run_id)
 
-    def events(self, run_id: str, *, after_seq: int = 0,
-               limit: int | None = None) -> list[EventRecord]:
+    def events(self, run_id: str, *, after_seq: int = 0, limit: int | None = None) -> list[EventRecord]:
         source = self.local if self._mine(run_id) else self.backend
         return source.events(run_id, after_seq=after_seq, limit=limit)
 
@@ -169,7 +173,8 @@ class HybridStore(Store):
         with self._cond:
             self._cond.notify_all()
             return self._cond.wait_for(
-                lambda: not self._pending and not self._spill_count and not self._busy, timeout)
+                lambda: not self._pending and not self._spill_count and not self._busy, timeout
+            )
 
     def close(self) -> None:
         if self._stopping.is_set():
@@ -196,16 +201,14 @@ class HybridStore(Store):
     def _drain_loop(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(
-                    lambda: self._pending or self._spill_count or self._stopping.is_set())
+                self._cond.wait_for(lambda: self._pending or self._spill_count or self._stopping.is_set())
                 if not self._pending and self._spill_count:
                     self._load_spill_chunk()
                 if not self._pending:
                     if self._stopping.is_set():
                         return
                     continue
-                batch = [self._pending[i] for i in range(min(self._batch_size,
-                                                             len(self._pending)))]
+                batch = [self._pending[i] for i in range(min(self._batch_size, len(self._pending)))]
                 self._busy = True
             done, error = self._apply(batch)
             with self._cond:
@@ -317,8 +320,11 @@ class HybridStore(Store):
             claimed = path.with_name(f"{os.getpid()}-claimed-{path.name}")
             try:
                 os.replace(path, claimed)
-                ops = [_op_from_json(json.loads(line))
-                       for line in claimed.read_text(encoding="utf-8").splitlines() if line]
+                ops = [
+                    _op_from_json(json.loads(line))
+                    for line in claimed.read_text(encoding="utf-8").splitlines()
+                    if line
+                ]
             except (OSError, ValueError, KeyError, TypeError):
                 continue
             with self._cond:

@@ -33,8 +33,7 @@ def process_alive(pid: int, started_at: float | None = None) -> bool:
         return False
 
 
-def effective_status(run: RunRecord, now: float | None = None, *,
-                     host: str | None = None) -> str:
+def effective_status(run: RunRecord, now: float | None = None, *, host: str | None = None) -> str:
     """The run's stored status, or `crashed` when a `running` run shows no sign of life."""
     if run.status != State.RUNNING.value:
         return run.status

@@ -53,8 +53,7 @@ class MemoryStore(Store):
     def add_metrics(self, samples: Sequence[MetricSample]) -> None:
         with self._lock:
             for sample in samples:
-                self._metrics.setdefault(sample.run_id, {}).setdefault(sample.seq,
-                                                                       copy.copy(sample))
+                self._metrics.setdefault(sample.run_id, {}).setdefault(sample.seq, copy.copy(sample))
 
     def _sorted_runs(self) -> list[RunRecord]:
         return sorted(self._runs.values(), key=lambda r: (r.started_at, r.id), reverse=True)
@@ -82,8 +81,7 @@ class MemoryStore(Store):
             found = self._nodes.get(run_id, {}).values()
             return [copy.copy(n) for n in sorted(found, key=lambda n: (n.position, n.node_id))]
 
-    def events(self, run_id: str, *, after_seq: int = 0,
-               limit: int | None = None) -> list[EventRecord]:
+    def events(self, run_id: str, *, after_seq: int = 0, limit: int | None = None) -> list[EventRecord]:
         with self._lock:
             found = self._events.get(run_id, {})
             out = [copy.copy(found[s]) for s in sorted(found) if s > after_seq]
@@ -97,8 +95,11 @@ class MemoryStore(Store):
 
     def delete_runs_before(self, before: float) -> int:
         with self._lock:
-            doomed = [r.id for r in self._runs.values() if r.started_at < before
-                      and (r.status != State.RUNNING.value or r.heartbeat_at < before)]
+            doomed = [
+                r.id
+                for r in self._runs.values()
+                if r.started_at < before and (r.status != State.RUNNING.value or r.heartbeat_at < before)
+            ]
             for run_id in doomed:
                 del self._runs[run_id]
                 self._nodes.pop(run_id, None)

@@ -22,9 +22,7 @@ Migration = Callable[[sa.Connection], None]
 
 def _v1_initial(conn: sa.Connection) -> None:
     """Runs, progress nodes, events, metrics and their indexes."""
-    schema.metadata.create_all(
-        conn, tables=[schema.runs, schema.nodes, schema.events, schema.metrics]
-    )
+    schema.metadata.create_all(conn, tables=[schema.runs, schema.nodes, schema.events, schema.metrics])
 
 
 #: version -> migration; append, never edit a released one.
@@ -59,7 +57,6 @@ def upgrade(engine: sa.Engine, *, url: str, clock: Callable[[], float] = time.ti
             if number <= version:
                 continue
             MIGRATIONS[number](conn)
-            conn.execute(sa.insert(schema.schema_version).values(version=number,
-                                                                 applied_at=clock()))
+            conn.execute(sa.insert(schema.schema_version).values(version=number, applied_at=clock()))
             version = number
     return version

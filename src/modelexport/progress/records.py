@@ -171,8 +171,15 @@ class MetricSample:
     def to_resource_line(self) -> dict[str, Any]:
         """The `resources.jsonl` record of the run folder (`time` rather than `at`)."""
         line: dict[str, Any] = {"time": self.at, "step": self.step}
-        for name in ("rss_bytes", "cpu_percent", "system_cpu_percent", "system_memory_percent",
-                     "disk_used_bytes", "io_read_bytes", "io_write_bytes"):
+        for name in (
+            "rss_bytes",
+            "cpu_percent",
+            "system_cpu_percent",
+            "system_memory_percent",
+            "disk_used_bytes",
+            "io_read_bytes",
+            "io_write_bytes",
+        ):
             line[name] = getattr(self, name)
         for name in ("gpu_util_percent", "gpu_memory_used_bytes", "gpu_memory_total_bytes"):
             value = getattr(self, name)

@@ -17,8 +17,9 @@ def resolve_run(store: Store, ref: str | None = None) -> RunRecord:
     if not ref:
         latest = store.list_runs(limit=1)
         if not latest:
-            raise RunNotFoundError(f"no runs recorded in {store.url}",
-                                   hint="run `modelexport export ...` first, or pass --store")
+            raise RunNotFoundError(
+                f"no runs recorded in {store.url}", hint="run `modelexport export ...` first, or pass --store"
+            )
         return latest[0]
     exact = store.get_run(ref)
     if exact is not None:
@@ -28,10 +29,12 @@ def resolve_run(store: Store, ref: str | None = None) -> RunRecord:
         return by_prefix[0]
     if len(by_prefix) > 1:
         ids = ", ".join(r.id[:12] for r in by_prefix)
-        raise RunNotFoundError(f"run prefix {ref!r} is ambiguous ({ids}, ...)",
-                               hint="type more characters of the id")
+        raise RunNotFoundError(
+            f"run prefix {ref!r} is ambiguous ({ids}, ...)", hint="type more characters of the id"
+        )
     named = store.runs_named(ref, limit=1)
     if named:
         return named[0]
-    raise RunNotFoundError(f"no run with id, id prefix or name {ref!r} in {store.url}",
-                           hint="see `modelexport monitor list`")
+    raise RunNotFoundError(
+        f"no run with id, id prefix or name {ref!r} in {store.url}", hint="see `modelexport monitor list`"
+    )

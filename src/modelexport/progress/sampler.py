@@ -58,9 +58,11 @@ class _Gpu:
         try:
             util = self._nvml.nvmlDeviceGetUtilizationRates(self._handle)
             mem = self._nvml.nvmlDeviceGetMemoryInfo(self._handle)
-            return {"gpu_util_percent": float(util.gpu),
-                    "gpu_memory_used_bytes": int(mem.used),
-                    "gpu_memory_total_bytes": int(mem.total)}
+            return {
+                "gpu_util_percent": float(util.gpu),
+                "gpu_memory_used_bytes": int(mem.used),
+                "gpu_memory_total_bytes": int(mem.total),
+            }
         except Exception:
             self._handle = None
             return {}
@@ -69,10 +71,16 @@ class _Gpu:
 class ResourceSampler:
     """Samples this process and the machine for one run until stopped."""
 
-    def __init__(self, run_id: str, sinks: Sequence[Sink], *, interval_s: float | None = None,
-                 disk_path: str | os.PathLike[str] | None = None,
-                 current_step: Callable[[], str | None] = lambda: None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        sinks: Sequence[Sink],
+        *,
+        interval_s: float | None = None,
+        disk_path: str | os.PathLike[str] | None = None,
+        current_step: Callable[[], str | None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.run_id = run_id
         self._sinks = list(sinks)
         self._disk_path = str(disk_path) if disk_path is not None else os.getcwd()
@@ -82,8 +90,9 @@ class ResourceSampler:
         self._gpu: _Gpu | None = None
         self._seq = 0
         self._lock = threading.Lock()
-        self._thread = PeriodicThread(self.sample_once, sample_interval(interval_s),
-                                      name=f"modelexport-sampler-{run_id[:8]}")
+        self._thread = PeriodicThread(
+            self.sample_once, sample_interval(interval_s), name=f"modelexport-sampler-{run_id[:8]}"
+        )
         self.sink_errors = 0
 
     @property
@@ -98,8 +107,7 @@ class ResourceSampler:
         if self._gpu is None:
             self._gpu = _Gpu()
         proc = self._process
-        sample = MetricSample(run_id=self.run_id, seq=seq, at=self._clock(),
-                              step=self._current_step())
+        sample = MetricSample(run_id=self.run_id, seq=seq, at=self._clock(), step=self._current_step())
         with contextlib.suppress(psutil.Error, OSError), proc.oneshot():
             sample.rss_bytes = int(proc.memory_info().rss)
             sample.cpu_percent = float(proc.cpu_percent(None))

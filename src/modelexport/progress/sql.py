@@ -34,8 +34,14 @@ from modelexport.progress.url import normalise, redact
 class SQLStore(Store):
     """A SQLite file or a PostgreSQL database, through one code path."""
 
-    def __init__(self, url: str, *, busy_timeout_s: float = 5.0, connect_timeout_s: float = 5.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_s: float = 5.0,
+        connect_timeout_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.url = normalise(url)
         self._clock = clock
         self._busy_timeout_s = busy_timeout_s
@@ -64,14 +70,17 @@ class SQLStore(Store):
         if self.dialect == "sqlite":
             database = parsed.database
             if not database or database == ":memory:":
-                raise UsageError("a SQLite store needs a file path",
-                                 hint="use sqlite:///path/to/monitor.db, or memory://")
+                raise UsageError(
+                    "a SQLite store needs a file path", hint="use sqlite:///path/to/monitor.db, or memory://"
+                )
             path = Path(database).expanduser()
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the folder for the SQLite store {path}: {exc}",
-                                 hint="pass --store with a writable location") from None
+                raise StoreError(
+                    f"cannot create the folder for the SQLite store {path}: {exc}",
+                    hint="pass --store with a writable location",
+                ) from None
             engine = sa.create_engine(
                 parsed.set(database=str(path)),
                 connect_args={"timeout": self._busy_timeout_s, "check_same_thread": False},
@@ -80,12 +89,16 @@ class SQLStore(Store):
             return engine
         try:
             return sa.create_engine(
-                parsed, pool_pre_ping=True, pool_size=2, max_overflow=4,
+                parsed,
+                pool_pre_ping=True,
+                pool_size=2,
+                max_overflow=4,
                 connect_args={"connect_timeout": max(1, int(self._connect_timeout_s))},
             )
         except (sa_exc.NoSuchModuleError, ModuleNotFoundError):
-            raise StoreError("PostgreSQL stores need psycopg 3",
-                             hint="pip install 'modelexport[postgres]'") from None
+            raise StoreError(
+                "PostgreSQL stores need psycopg 3", hint="pip install 'modelexport[postgres]'"
+            ) from None
 
     def _ensure_ready(self) -> None:
         if self._ready:
@@ -118,16 +131,22 @@ class SQLStore(Store):
         text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         lowered = text.lower()
         if "locked" in lowered:
-            return StoreError(f"the SQLite store {where} is locked by another process ({text})",
-                              hint="wait for that process, or pass --store with another file")
+            return StoreError(
+                f"the SQLite store {where} is locked by another process ({text})",
+                hint="wait for that process, or pass --store with another file",
+            )
         if "unable to open database" in lowered or "readonly" in lowered:
-            return StoreError(f"cannot open the SQLite store {where} ({text})",
-                              hint="check the path and its permissions, or pass --store")
+            return StoreError(
+                f"cannot open the SQLite store {where} ({text})",
+                hint="check the path and its permissions, or pass --store",
+            )
         unreachable = isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
         if self.dialect == "postgresql" and unreachable:
-            return StoreError(f"cannot reach the PostgreSQL store {where} ({text})",
-                              hint="start the server, check host, port, user and database in "
-                                   "the URL, or pass --store / MODELEXPORT_STORE")
+            return StoreError(
+                f"cannot reach the PostgreSQL store {where} ({text})",
+                hint="start the server, check host, port, user and database in "
+                "the URL, or pass --store / MODELEXPORT_STORE",
+            )
         return StoreError(f"progress store {where} failed: {text}")
 
     def _insert(self, table: sa.Table) -> Any:
@@ -181,15 +200,13 @@ class SQLStore(Store):
             self._append(schema.metrics, [s.to_dict() for s in samples])
 
     def _append(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-        stmt = self._insert(table).on_conflict_do_nothing(
-            index_elements=[table.c.run_id, table.c.seq])
+        stmt = self._insert(table).on_conflict_do_nothing(index_elements=[table.c.run_id, table.c.seq])
         with self._begin() as conn:
             conn.execute(stmt, rows)
 
     # ------------------------------------------------------------------- reads
     def _runs(self, where: Any = None, limit: int | None = None) -> list[RunRecord]:
-        query = sa.select(schema.runs).order_by(schema.runs.c.started_at.desc(),
-                                                schema.runs.c.id.desc())
+        query = sa.select(schema.runs).order_by(schema.runs.c.started_at.desc(), schema.runs.c.id.desc())
         if where is not None:
             query = query.where(where)
         if limit is not None:
@@ -218,11 +235,9 @@ class SQLStore(Store):
         with self._begin() as conn:
             return [NodeRecord.from_dict(dict(r._mapping)) for r in conn.execute(query)]
 
-    def events(self, run_id: str, *, after_seq: int = 0,
-               limit: int | None = None) -> list[EventRecord]:
+    def events(self, run_id: str, *, after_seq: int = 0, limit: int | None = None) -> list[EventRecord]:
         t = schema.events
-        query = (sa.select(t).where(t.c.run_id == run_id, t.c.seq > after_seq)
-                 .order_by(t.c.seq).limit(limit))
+        query = sa.select(t).where(t.c.run_id == run_id, t.c.seq > after_seq).order_by(t.c.seq).limit(limit)
         with self._begin() as conn:
             return [EventRecord.from_dict(dict(r._mapping)) for r in conn.execute(query)]
 
@@ -245,7 +260,7 @@ class SQLStore(Store):
         with self._begin() as conn:
             ids = [row[0] for row in conn.execute(doomed)]
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 for table in schema.RUN_TABLES:
                     conn.execute(sa.delete(table).where(table.c.run_id.in_(chunk)))
                 conn.execute(sa.delete(r).where(r.c.id.in_(chunk)))

@@ -74,8 +74,7 @@ class Store(ABC):
         """The run's nodes in creation order."""
 
     @abstractmethod
-    def events(self, run_id: str, *, after_seq: int = 0,
-               limit: int | None = None) -> list[EventRecord]:
+    def events(self, run_id: str, *, after_seq: int = 0, limit: int | None = None) -> list[EventRecord]:
         """The run's events with seq > after_seq, in seq order."""
 
     @abstractmethod

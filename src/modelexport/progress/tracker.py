@@ -81,8 +81,9 @@ class Node:
     def _child(self, name: str, level: Level, total: float | None) -> Node:
         expected = Level(self.record.level).child()
         if level != expected:
-            raise ValueError(f"a {self.record.level} node holds {expected.value} nodes, "
-                             f"not {level.value} nodes")
+            raise ValueError(
+                f"a {self.record.level} node holds {expected.value} nodes, not {level.value} nodes"
+            )
         return self._tracker._add_child(self, name, level, total)
 
     # -------------------------------------------------------------- life cycle
@@ -91,8 +92,7 @@ class Node:
             self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         if self.state.terminal:
             return
         if exc is None:
@@ -110,11 +110,11 @@ class Node:
         """Count `n` more units done; costs microseconds, the store sees it coalesced."""
         self._tracker._progress(self, advance=n, completed=None, total=None, message=message)
 
-    def update(self, *, completed: float | None = None, total: float | None = None,
-               message: str | None = None) -> None:
+    def update(
+        self, *, completed: float | None = None, total: float | None = None, message: str | None = None
+    ) -> None:
         """Set absolute progress (units done, units expected, what is happening now)."""
-        self._tracker._progress(self, advance=0, completed=completed, total=total,
-                                message=message)
+        self._tracker._progress(self, advance=0, completed=completed, total=total, message=message)
 
     def complete(self) -> None:
         self._tracker._finish(self, State.COMPLETED, None)
@@ -145,8 +145,9 @@ class Node:
 class Tracker:
     """Owns the node trees of the runs it started and writes them to one store."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time,
-                 coalesce_s: float = COALESCE_S) -> None:
+    def __init__(
+        self, store: Store, *, clock: Callable[[], float] = time.time, coalesce_s: float = COALESCE_S
+    ) -> None:
         self.store = store
         self._clock = clock
         self._coalesce_s = coalesce_s
@@ -167,21 +168,42 @@ class Tracker:
         self._callbacks[kind].append(callback)
 
     # --------------------------------------------------------------------- runs
-    def run(self, name: str, *, run_id: str | None = None, command: str = "run",
-            heartbeat_s: float = 5.0, meta: dict[str, Any] | None = None,
-            total: float | None = None) -> Node:
+    def run(
+        self,
+        name: str,
+        *,
+        run_id: str | None = None,
+        command: str = "run",
+        heartbeat_s: float = 5.0,
+        meta: dict[str, Any] | None = None,
+        total: float | None = None,
+    ) -> Node:
         """Register a run and return its pipeline node (not yet started; enter it)."""
         now = self._clock()
         record = RunRecord(
-            id=run_id or uuid.uuid4().hex, name=name, command=command, host=socket.gethostname(),
-            pid=os.getpid(), started_at=now, heartbeat_at=now, heartbeat_s=heartbeat_s,
-            status=State.RUNNING.value, meta=dict(meta or {}),
+            id=run_id or uuid.uuid4().hex,
+            name=name,
+            command=command,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=now,
+            heartbeat_at=now,
+            heartbeat_s=heartbeat_s,
+            status=State.RUNNING.value,
+            meta=dict(meta or {}),
         )
         with self._lock:
             self.store.save_run(record)
-            node = NodeRecord(run_id=record.id, node_id="", parent_id=None,
-                              level=Level.PIPELINE.value, name=name, total=total,
-                              updated_at=now, position=self._next_position(record.id))
+            node = NodeRecord(
+                run_id=record.id,
+                node_id="",
+                parent_id=None,
+                level=Level.PIPELINE.value,
+                name=name,
+                total=total,
+                updated_at=now,
+                position=self._next_position(record.id),
+            )
             return Node(self, node, None)
 
     def flush(self) -> None:
@@ -209,10 +231,16 @@ class Tracker:
             parent._names[name] = count
             label = name if count == 1 else f"{name}#{count}"
             node_id = label if parent.parent is None else f"{parent.id}/{label}"
-            record = NodeRecord(run_id=parent.record.run_id, node_id=node_id,
-                                parent_id=parent.id, level=level.value, name=name, total=total,
-                                updated_at=self._clock(),
-                                position=self._next_position(parent.record.run_id))
+            record = NodeRecord(
+                run_id=parent.record.run_id,
+                node_id=node_id,
+                parent_id=parent.id,
+                level=level.value,
+                name=name,
+                total=total,
+                updated_at=self._clock(),
+                position=self._next_position(parent.record.run_id),
+            )
             child = Node(self, record, parent)
             parent.children.append(child)
             return child
@@ -229,8 +257,9 @@ class Tracker:
             self._running[id(node)] = node
             self._emit(node, "started")
 
-    def _progress(self, node: Node, *, advance: float, completed: float | None,
-                  total: float | None, message: str | None) -> None:
+    def _progress(
+        self, node: Node, *, advance: float, completed: float | None, total: float | None, message: str | None
+    ) -> None:
         with self._lock:
             rec = node.record
             if completed is not None:
@@ -256,8 +285,11 @@ class Tracker:
                 return
             for child in node.children:  # a parent cannot end with children still open
                 if not child.state.terminal:
-                    self._finish(child, state if state != State.COMPLETED else State.CANCELLED,
-                                 error or f"{node.record.name} ended first")
+                    self._finish(
+                        child,
+                        state if state != State.COMPLETED else State.CANCELLED,
+                        error or f"{node.record.name} ended first",
+                    )
             rec = node.record
             rec.status = state.value
             rec.finished_at = self._clock()
@@ -273,11 +305,17 @@ class Tracker:
             if node.parent is not None and state in (State.COMPLETED, State.SKIPPED):
                 # A parent's units are its children: "3/6" steps done.
                 node.parent.record.completed = sum(
-                    1 for c in node.parent.children if c.state in (State.COMPLETED, State.SKIPPED))
+                    1 for c in node.parent.children if c.state in (State.COMPLETED, State.SKIPPED)
+                )
             self._emit(node, _TERMINAL_KIND[state])
             if node.parent is None:
-                self.store.update_run(rec.run_id, status=state.value, finished_at=rec.finished_at,
-                                      error=rec.error, heartbeat_at=rec.finished_at)
+                self.store.update_run(
+                    rec.run_id,
+                    status=state.value,
+                    finished_at=rec.finished_at,
+                    error=rec.error,
+                    heartbeat_at=rec.finished_at,
+                )
                 self._seq.pop(rec.run_id, None)
                 self._positions.pop(rec.run_id, None)
 
@@ -297,10 +335,20 @@ class Tracker:
             walker = walker.parent
         seq = self._seq.get(rec.run_id, 0) + 1
         self._seq[rec.run_id] = seq
-        event = EventRecord(run_id=rec.run_id, seq=seq, at=now, kind=kind, node_id=rec.node_id,
-                            level=rec.level, name=rec.name, status=rec.status,
-                            completed=rec.completed, total=rec.total, percent=rec.percent,
-                            message=rec.error if kind in ("failed", "cancelled") else rec.message)
+        event = EventRecord(
+            run_id=rec.run_id,
+            seq=seq,
+            at=now,
+            kind=kind,
+            node_id=rec.node_id,
+            level=rec.level,
+            name=rec.name,
+            status=rec.status,
+            completed=rec.completed,
+            total=rec.total,
+            percent=rec.percent,
+            message=rec.error if kind in ("failed", "cancelled") else rec.message,
+        )
         self.store.upsert_nodes([_copy(r) for r in changed])
         self.store.append_events([event])
         for callback in self._callbacks.get(kind, ()):

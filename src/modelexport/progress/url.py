@@ -51,8 +51,7 @@ def normalise(url: str) -> str:
         return f"{scheme}://{rest}"
     if scheme == "memory":
         return MEMORY_URL
-    raise UsageError(f"unsupported store URL scheme {scheme!r} in {redact(url)}",
-                     hint=f"use {_SUPPORTED}")
+    raise UsageError(f"unsupported store URL scheme {scheme!r} in {redact(url)}", hint=f"use {_SUPPORTED}")
 
 
 def redact(url: str) -> str:

@@ -20,8 +20,13 @@ from modelexport.progress.liveness import effective_status
 from modelexport.progress.records import EventRecord, MetricSample, NodeRecord, RunRecord
 
 STATE_STYLE = {
-    "pending": "dim", "running": "cyan", "completed": "green", "failed": "bold red",
-    "cancelled": "yellow", "crashed": "bold magenta", "skipped": "dim",
+    "pending": "dim",
+    "running": "cyan",
+    "completed": "green",
+    "failed": "bold red",
+    "cancelled": "yellow",
+    "crashed": "bold magenta",
+    "skipped": "dim",
 }
 _SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -73,10 +78,12 @@ def status_json(run: RunRecord, nodes: Sequence[NodeRecord], now: float) -> dict
     data = run_json(run, now, root)
     crashed = data["status"] == "crashed"
     data["nodes"] = [
-        {**n.to_dict(),
-         "status": "crashed" if crashed and n.status == "running" else n.status,
-         "elapsed_s": _elapsed(n.started_at, n.finished_at, now),
-         "eta_s": None if crashed else eta(n, now)}
+        {
+            **n.to_dict(),
+            "status": "crashed" if crashed and n.status == "running" else n.status,
+            "elapsed_s": _elapsed(n.started_at, n.finished_at, now),
+            "eta_s": None if crashed else eta(n, now),
+        }
         for n in nodes
     ]
     return data
@@ -98,10 +105,16 @@ def runs_table(runs: Sequence[RunRecord], now: float) -> RenderableType:
         table.add_column(column, no_wrap=True, overflow="ellipsis")
     for run in runs:
         status = effective_status(run, now)
-        table.add_row(run.id[:12], run.name, run.command,
-                      Text(status, style=STATE_STYLE.get(status, "")), stamp(run.started_at, short=True),
-                      duration(_elapsed(run.started_at, run.finished_at, now)), run.host,
-                      str(run.pid))
+        table.add_row(
+            run.id[:12],
+            run.name,
+            run.command,
+            Text(status, style=STATE_STYLE.get(status, "")),
+            stamp(run.started_at, short=True),
+            duration(_elapsed(run.started_at, run.finished_at, now)),
+            run.host,
+            str(run.pid),
+        )
     return table
 
 
@@ -109,7 +122,9 @@ def status_view(run: RunRecord, nodes: Sequence[NodeRecord], now: float) -> Rend
     data = status_json(run, nodes, now)
     status = data["status"]
     head = Text.assemble(
-        (run.name, "bold"), f"  {run.id[:12]}  ", (status, STATE_STYLE.get(status, "")),
+        (run.name, "bold"),
+        f"  {run.id[:12]}  ",
+        (status, STATE_STYLE.get(status, "")),
         f"  {run.command} on {run.host} pid {run.pid}  elapsed {duration(data['elapsed_s'])}",
         f"  heartbeat {duration(data['heartbeat_age_s'])} ago",
     )
@@ -123,15 +138,20 @@ def status_view(run: RunRecord, nodes: Sequence[NodeRecord], now: float) -> Rend
     table.add_column("DETAIL", ratio=1, overflow="fold")
     depth = {"pipeline": 0, "phase": 1, "step": 2, "substep": 3}
     for node in data["nodes"]:
-        label = "  " * depth.get(node["level"], 0) + (node["name"] if node["level"] != "pipeline"
-                                                       else "run")
+        label = "  " * depth.get(node["level"], 0) + (node["name"] if node["level"] != "pipeline" else "run")
         units = ""
         if node["total"]:
             units = f"{node['completed']:g}/{node['total']:g} "
         detail = node["error"] or node["message"] or ""
-        table.add_row(label, bar(node["percent"]), f"{node['percent']:5.1f}",
-                      Text(node["status"], style=STATE_STYLE.get(node["status"], "")),
-                      duration(node["elapsed_s"]), duration(node["eta_s"]), units + detail)
+        table.add_row(
+            label,
+            bar(node["percent"]),
+            f"{node['percent']:5.1f}",
+            Text(node["status"], style=STATE_STYLE.get(node["status"], "")),
+            duration(node["elapsed_s"]),
+            duration(node["eta_s"]),
+            units + detail,
+        )
     parts: list[RenderableType] = [head, table]
     if run.error:
         parts.append(Text(f"error: {run.error}", style="red"))
@@ -148,10 +168,15 @@ def history_table(events: Sequence[EventRecord], started_at: float) -> Renderabl
     table.add_column("%", no_wrap=True, justify="right", min_width=5)
     table.add_column("DETAIL", overflow="fold")
     for e in events:
-        table.add_row(str(e.seq), time.strftime("%H:%M:%S", time.localtime(e.at)),
-                      duration(e.at - started_at),
-                      Text(e.kind, style=STATE_STYLE.get(e.status, "")), e.node_id or "(run)",
-                      f"{e.percent:5.1f}", e.message or "")
+        table.add_row(
+            str(e.seq),
+            time.strftime("%H:%M:%S", time.localtime(e.at)),
+            duration(e.at - started_at),
+            Text(e.kind, style=STATE_STYLE.get(e.status, "")),
+            e.node_id or "(run)",
+            f"{e.percent:5.1f}",
+            e.message or "",
+        )
     return table
 
 
@@ -165,8 +190,7 @@ def sparkline(values: Sequence[float | None], width: int = 60) -> str:
         values = [values[int(i * step)] for i in range(width)]
     low, high = min(present), max(present)
     span = (high - low) or 1.0
-    return "".join(" " if v is None else _SPARKS[int((v - low) / span * (len(_SPARKS) - 1))]
-                   for v in values)
+    return "".join(" " if v is None else _SPARKS[int((v - low) / span * (len(_SPARKS) - 1))] for v in values)
 
 
 def resources_view(samples: Sequence[MetricSample], rows: int = 20) -> RenderableType:
@@ -177,8 +201,12 @@ def resources_view(samples: Sequence[MetricSample], rows: int = 20) -> Renderabl
     peak_rss = max((v for v in rss if v is not None), default=0.0)
     peak_cpu = max((v for v in cpu if v is not None), default=0.0)
     lines = Text.assemble(
-        ("CPU %  ", "bold"), sparkline(cpu), f"  peak {peak_cpu:.0f}%\n",
-        ("RSS MB ", "bold"), sparkline(rss), f"  peak {peak_rss:.0f} MB",
+        ("CPU %  ", "bold"),
+        sparkline(cpu),
+        f"  peak {peak_cpu:.0f}%\n",
+        ("RSS MB ", "bold"),
+        sparkline(rss),
+        f"  peak {peak_rss:.0f} MB",
     )
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("TIME", no_wrap=True)
@@ -187,10 +215,16 @@ def resources_view(samples: Sequence[MetricSample], rows: int = 20) -> Renderabl
         table.add_column(column, no_wrap=True, justify="right")
     shown = samples if len(samples) <= rows else samples[-rows:]
     for s in shown:
-        table.add_row(time.strftime("%H:%M:%S", time.localtime(s.at)), s.step or "-",
-                      _num(s.cpu_percent), _num(s.rss_bytes, 2**20), _num(s.system_cpu_percent),
-                      _num(s.system_memory_percent), _num(s.io_read_bytes, 2**20),
-                      _num(s.io_write_bytes, 2**20))
+        table.add_row(
+            time.strftime("%H:%M:%S", time.localtime(s.at)),
+            s.step or "-",
+            _num(s.cpu_percent),
+            _num(s.rss_bytes, 2**20),
+            _num(s.system_cpu_percent),
+            _num(s.system_memory_percent),
+            _num(s.io_read_bytes, 2**20),
+            _num(s.io_write_bytes, 2**20),
+        )
     return Group(lines, table)
 
 

@@ -16,8 +16,7 @@ def esc(value: Any) -> str:
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], cls: str = "") -> str:
     """An HTML table; cells are escaped unless they are `Raw`."""
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
     cls_attr = f' class="{esc(cls)}"' if cls else ""
     return f"<table{cls_attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

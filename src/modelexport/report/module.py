@@ -109,14 +109,14 @@ class ModuleContext:
         """Whether the folder holds records of this type (listed, or written but not yet listed)."""
         return self.manifest.has(file_type) or self.path_of(file_type).exists()
 
-    def records(self, file_type: str, start: int = 0,
-                stop: int | None = None) -> Iterator[dict[str, Any]]:
+    def records(self, file_type: str, start: int = 0, stop: int | None = None) -> Iterator[dict[str, Any]]:
         """Stream records [start, stop) of one file type; count the lines that do not parse."""
         path = self.path_of(file_type)
         stats = ReadStats()
         try:
-            yield from iter_records(self.run_dir, path.relative_to(self.run_dir).as_posix(),
-                                    start, stop, stats)
+            yield from iter_records(
+                self.run_dir, path.relative_to(self.run_dir).as_posix(), start, stop, stats
+            )
         finally:
             seen = self.read_stats.get(path.name)
             if seen is None or stats.bad_lines > seen.bad_lines:

@@ -40,8 +40,10 @@ class ModuleRegistry:
     def register(self, name: str, obj: object, origin: str = "") -> Module | None:
         """Check and add one module under `name`; warn and return None when it is unusable."""
         if name in self.modules:
-            _warn(f"report module {name!r} from {origin or 'unknown'} skipped: "
-                  f"already registered by {self.origins[name]}")
+            _warn(
+                f"report module {name!r} from {origin or 'unknown'} skipped: "
+                f"already registered by {self.origins[name]}"
+            )
             return None
         module = obj() if inspect.isclass(obj) else obj
         problem = check_module(module)
@@ -55,42 +57,41 @@ class ModuleRegistry:
         return module
 
     def ordered(self) -> list[Module]:
-        return sorted(self.modules.values(),
-                      key=lambda m: (getattr(m, "order", DEFAULT_ORDER), m.id))
+        return sorted(self.modules.values(), key=lambda m: (getattr(m, "order", DEFAULT_ORDER), m.id))
 
-    def select(self, only: Iterable[str] | None = None,
-               skip: Iterable[str] | None = None) -> list[Module]:
+    def select(self, only: Iterable[str] | None = None, skip: Iterable[str] | None = None) -> list[Module]:
         """The modules to run, in page order; unknown ids raise KeyError naming them."""
         only_list = list(only) if only else None
         skip_set = set(skip or ())
         unknown = [m for m in [*(only_list or []), *skip_set] if m not in self.modules]
         if unknown:
             raise KeyError(", ".join(sorted(set(unknown))))
-        return [m for m in self.ordered()
-                if (only_list is None or m.id in only_list) and m.id not in skip_set]
+        return [
+            m for m in self.ordered() if (only_list is None or m.id in only_list) and m.id not in skip_set
+        ]
 
 
 def check_module(module: object) -> str | None:
     """Why `module` cannot be used as a report module, or None when it can."""
     if not isinstance(module, Module):
-        missing = [a for a in ("id", "name", "subscriptions", "loading", "render")
-                   if not hasattr(module, a)]
+        missing = [a for a in ("id", "name", "subscriptions", "loading", "render") if not hasattr(module, a)]
         return f"missing {', '.join(missing)}"
     if not isinstance(module.id, str) or not valid_key(module.id) or "/" in module.id:
         return f"id {module.id!r} must be a short name of letters, digits, '_', '-' or '.'"
     if not isinstance(module.name, str) or not module.name:
         return "name must be a non-empty string"
-    if isinstance(module.subscriptions, str) or not all(
-            isinstance(s, str) for s in module.subscriptions):
+    if isinstance(module.subscriptions, str) or not all(isinstance(s, str) for s in module.subscriptions):
         return "subscriptions must be a sequence of file types (strings)"
     try:
         Loading(module.loading)
     except ValueError:
         return f"loading {module.loading!r} is not one of eager, lazy, hybrid"
     try:
-        params = [p for p in inspect.signature(module.render).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                  and p.default is p.empty]
+        params = [
+            p
+            for p in inspect.signature(module.render).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        ]
     except (TypeError, ValueError):
         return "render is not callable"
     if len(params) != 1:
@@ -106,14 +107,15 @@ def discover(group: str = GROUP) -> ModuleRegistry:
         try:
             obj = ep.load()
         except Exception as exc:
-            _warn(f"report module {ep.name!r} from {origin} skipped: it failed to load "
-                  f"({type(exc).__name__}: {exc})")
+            _warn(
+                f"report module {ep.name!r} from {origin} skipped: it failed to load "
+                f"({type(exc).__name__}: {exc})"
+            )
             continue
         try:
             registry.register(ep.name, obj, origin)
         except Exception as exc:
-            _warn(f"report module {ep.name!r} from {origin} skipped: "
-                  f"{type(exc).__name__}: {exc}")
+            _warn(f"report module {ep.name!r} from {origin} skipped: {type(exc).__name__}: {exc}")
     return registry
 
 

@@ -91,10 +91,15 @@ def read_events(ctx: ModuleContext) -> RunEvents:
             run.status = str(rec.get("status") or "completed")
             run.error = _field(rec, "error")
             data = rec.get("data") if isinstance(rec.get("data"), dict) else {}
-            run.finished_data = {**{k: v for k, v in rec.items() if k not in (
-                "seq", "time", "ts", "run_id", "kind", "data") and v is not None}, **data}
-            run.elapsed_s = (_field(rec, "elapsed_s") or _field(rec, "elapsed")
-                             or rec.get("duration_s"))
+            run.finished_data = {
+                **{
+                    k: v
+                    for k, v in rec.items()
+                    if k not in ("seq", "time", "ts", "run_id", "kind", "data") and v is not None
+                },
+                **data,
+            }
+            run.elapsed_s = _field(rec, "elapsed_s") or _field(rec, "elapsed") or rec.get("duration_s")
         elif kind and kind.startswith("step_") and rec.get("step"):
             state = run.steps.setdefault(rec["step"], StepState(rec["step"]))
             if kind == "step_started":
@@ -106,8 +111,12 @@ def read_events(ctx: ModuleContext) -> RunEvents:
                 state.status = kind.removeprefix("step_")
                 state.ended = when
                 state.duration_s = rec.get("duration_s")
-                if (state.duration_s is None and state.status != "skipped"
-                        and state.started is not None and when is not None):
+                if (
+                    state.duration_s is None
+                    and state.status != "skipped"
+                    and state.started is not None
+                    and when is not None
+                ):
                     state.duration_s = when - state.started
                 state.message = rec.get("message") or state.message
                 state.error = rec.get("error")
@@ -115,8 +124,7 @@ def read_events(ctx: ModuleContext) -> RunEvents:
                     state.status = "failed"  # an error recorded means the step did not succeed
                 if isinstance(rec.get("data"), dict):
                     state.data = rec["data"]
-    if run.status == "completed" and (run.error or any(
-            s.status == "failed" for s in run.steps.values())):
+    if run.status == "completed" and (run.error or any(s.status == "failed" for s in run.steps.values())):
         run.status = "failed"  # a failed step outranks a final status that says otherwise
     if run.elapsed_s is None and run.started is not None and run.finished is not None:
         run.elapsed_s = run.finished - run.started

@@ -33,7 +33,8 @@ class DownloadsModule:
         artifacts = _artifacts(ctx)
         run_files = [("manifest.json", ctx.run_dir / "manifest.json")] + [
             (f"{f.type.capitalize()} ({f.records:,} records)", ctx.run_dir / f.path)
-            for f in ctx.manifest.files]
+            for f in ctx.manifest.files
+        ]
         html = ""
         if artifacts:
             html += "<h3>Artifacts</h3>" + _list(ctx, artifacts)
@@ -74,12 +75,16 @@ def _list(ctx: ModuleContext, files: list[tuple[str, Path]]) -> str:
     for label, path in files:
         if path.exists():
             href = _href(ctx, path)
-            items.append(f'<li><a href="{esc(href)}" download>{esc(label)}</a> '
-                         f'<span class="muted">{esc(path.name)} · '
-                         f"{esc(fmt_bytes(path.stat().st_size))}</span></li>")
+            items.append(
+                f'<li><a href="{esc(href)}" download>{esc(label)}</a> '
+                f'<span class="muted">{esc(path.name)} · '
+                f"{esc(fmt_bytes(path.stat().st_size))}</span></li>"
+            )
         else:
-            items.append(f'<li>{esc(label)} <span class="badge warn">missing</span> '
-                         f'<span class="muted">{esc(path)}</span></li>')
+            items.append(
+                f'<li>{esc(label)} <span class="badge warn">missing</span> '
+                f'<span class="muted">{esc(path)}</span></li>'
+            )
     return '<ul class="files">' + "".join(items) + "</ul>"
 
 

@@ -60,27 +60,36 @@ class HierarchyModule:
         for m in mods:
             blocks: list[dict[str, Any]] = []
             if m.nodes:
-                blocks.append({"title": f"{len(m.nodes):,} node{'s' * (len(m.nodes) != 1)} "
-                                        f"in {m.path or 'the root module'}",
-                               "table": {"columns": NODE_COLUMNS, "rows": m.nodes,
-                                         "class": "nodes"}})
+                blocks.append(
+                    {
+                        "title": f"{len(m.nodes):,} node{'s' * (len(m.nodes) != 1)} "
+                        f"in {m.path or 'the root module'}",
+                        "table": {"columns": NODE_COLUMNS, "rows": m.nodes, "class": "nodes"},
+                    }
+                )
             elif has_nodes:
                 blocks.append({"text": "No nodes of its own; see its submodules."})
             if m.children and m.depth >= cut:
-                blocks.append({"html": "<ul>" + "".join(_row(c, cut, c.depth) for c in m.children)
-                                       + "</ul>"})
+                blocks.append({"html": "<ul>" + "".join(_row(c, cut, c.depth) for c in m.children) + "</ul>"})
             if blocks and (m.nodes or (m.depth >= cut and m.children)):
                 out.chunks[f"hierarchy/m{m.idx}"] = {"blocks": blocks}
         total = len(mods)
         shown = sum(1 for m in mods if m.depth <= cut)
-        note = ("" if shown == total else
-                f'<p class="muted">{total:,} modules; the first {shown:,} are listed here and '
-                "deeper ones load when their parent is opened.</p>")
+        note = (
+            ""
+            if shown == total
+            else f'<p class="muted">{total:,} modules; the first {shown:,} are listed here and '
+            "deeper ones load when their parent is opened.</p>"
+        )
         if not has_nodes:
-            note += ('<p class="muted">This run has no nodes.jsonl (it stopped before node '
-                     "tagging), so there are no node counts or node lists.</p>")
-        legend = ('<p class="muted">Each row: module, class, <span class="mono">direct / '
-                  "subtree</span> nodes. Open a module to see its own nodes.</p>")
+            note += (
+                '<p class="muted">This run has no nodes.jsonl (it stopped before node '
+                "tagging), so there are no node counts or node lists.</p>"
+            )
+        legend = (
+            '<p class="muted">Each row: module, class, <span class="mono">direct / '
+            "subtree</span> nodes. Open a module to see its own nodes.</p>"
+        )
         tree = '<ul class="tree">' + "".join(_row(r, cut, 0) for r in roots) + "</ul>"
         out.index_entries.append(IndexEntry(html=legend + note + tree))
         out.summary = f"{total:,} modules"
@@ -103,13 +112,20 @@ def _link(mods: list[_Mod], by_path: dict[str, _Mod]) -> list[_Mod]:
     return roots
 
 
-def _attach_nodes(ctx: ModuleContext, mods: list[_Mod], by_path: dict[str, _Mod],
-                  root: _Mod) -> None:
+def _attach_nodes(ctx: ModuleContext, mods: list[_Mod], by_path: dict[str, _Mod], root: _Mod) -> None:
     for node in ctx.records("nodes"):
         owner = by_path.get(str(node.get("module_path") or ""), root)
         source = node.get("source") or ""
-        owner.nodes.append([node.get("index"), node.get("name"), node.get("op_type"), source,
-                            node.get("inputs") or [], node.get("outputs") or []])
+        owner.nodes.append(
+            [
+                node.get("index"),
+                node.get("name"),
+                node.get("op_type"),
+                source,
+                node.get("inputs") or [],
+                node.get("outputs") or [],
+            ]
+        )
         if source == "inferred":
             owner.inferred += 1
 
@@ -131,33 +147,42 @@ def _cut_depth(mods: list[_Mod], budget: int) -> int:
 def _row(m: _Mod, cut: int, depth: int) -> str:
     rec = m.record
     parent = str(rec.get("parent") or "")
-    label = m.path[len(parent) + 1:] if parent and m.path.startswith(parent + ".") else m.path
+    label = m.path[len(parent) + 1 :] if parent and m.path.startswith(parent + ".") else m.path
     direct = rec.get("direct_nodes", len(m.nodes))
     subtree = rec.get("subtree_nodes", direct)
     badges = ""
     if m.inferred:
-        badges += (f'<span class="badge inferred" title="nodes whose tag was inferred from '
-                   f'their neighbours">{m.inferred} inferred</span>')
+        badges += (
+            f'<span class="badge inferred" title="nodes whose tag was inferred from '
+            f'their neighbours">{m.inferred} inferred</span>'
+        )
     if rec.get("executed") is False:
-        badges += '<span class="badge warn" title="never called in the forward pass">' \
-                  "not executed</span>"
+        badges += '<span class="badge warn" title="never called in the forward pass">not executed</span>'
     title = esc(f"{m.path or '(root)'}  {rec.get('tag') or ''}".strip())
-    head = (f'<span class="p" title="{title}">{esc(label or "(root)")}</span>'
-            f'<span class="c">{esc(rec.get("class_name"))}</span>'
-            f'<span class="k">{esc(direct)} / {esc(subtree)}</span>{badges}')
+    head = (
+        f'<span class="p" title="{title}">{esc(label or "(root)")}</span>'
+        f'<span class="c">{esc(rec.get("class_name"))}</span>'
+        f'<span class="k">{esc(direct)} / {esc(subtree)}</span>{badges}'
+    )
     lazy = m.nodes or (m.children and m.depth >= cut)
     if not lazy and not m.children:
         return f'<li class="leaf">{head}</li>'
-    kids = ("" if m.depth >= cut else
-            "<ul>" + "".join(_row(c, cut, depth + 1) for c in m.children) + "</ul>")
+    kids = "" if m.depth >= cut else "<ul>" + "".join(_row(c, cut, depth + 1) for c in m.children) + "</ul>"
     if depth == 0 and kids:
         # The top row starts open; its own nodes wait behind their own toggle so the
         # tree, not a table, is what the reader sees first.
-        own = (f'<details class="lazy" data-chunk="hierarchy/m{m.idx}"><summary>'
-               f"{len(m.nodes):,} nodes of its own</summary><div class=\"lazy-body\"></div>"
-               "</details>") if m.nodes else ""
-        return (f'<li><details class="node" open><summary>{head}</summary>{own}{kids}'
-                "</details></li>")
+        own = (
+            (
+                f'<details class="lazy" data-chunk="hierarchy/m{m.idx}"><summary>'
+                f'{len(m.nodes):,} nodes of its own</summary><div class="lazy-body"></div>'
+                "</details>"
+            )
+            if m.nodes
+            else ""
+        )
+        return f'<li><details class="node" open><summary>{head}</summary>{own}{kids}</details></li>'
     attrs = f' data-chunk="hierarchy/m{m.idx}"' if lazy else ""
-    return (f'<li><details class="node"{attrs}><summary>{head}</summary>'
-            f'<div class="lazy-body"></div>{kids}</details></li>')
+    return (
+        f'<li><details class="node"{attrs}><summary>{head}</summary>'
+        f'<div class="lazy-body"></div>{kids}</details></li>'
+    )

@@ -36,22 +36,41 @@ class OpStatsModule:
         if not total:
             return ModuleOutput([IndexEntry(html='<p class="muted">The graph has no nodes.</p>')])
         top = overall.most_common(1)[0][1]
-        rows = [(op, Raw(f'<span class="num">{n:,}</span>'), pct(n, total),
-                 Raw(f'<span class="bar" style="width:{max(1, int(160 * n / top))}px"></span>'),
-                 len(modules_of[op])) for op, n in overall.most_common()]
-        eager = (f"<p>{total:,} nodes of {len(overall)} op types in {len(per_module):,} "
-                 "modules.</p>" + table(["op type", "nodes", "share", "", "modules"], rows, "ops"))
-        module_rows = [[path or "(root)", sum(c.values()),
-                        ", ".join(f"{op}×{n}" for op, n in c.most_common())]
-                       for path, c in sorted(per_module.items(),
-                                             key=lambda kv: -sum(kv[1].values()))]
-        chunk = {"blocks": [{"table": {"columns": ["module", "nodes", "op types"],
-                                       "rows": module_rows, "class": "per-module"}}]}
+        rows = [
+            (
+                op,
+                Raw(f'<span class="num">{n:,}</span>'),
+                pct(n, total),
+                Raw(f'<span class="bar" style="width:{max(1, int(160 * n / top))}px"></span>'),
+                len(modules_of[op]),
+            )
+            for op, n in overall.most_common()
+        ]
+        eager = f"<p>{total:,} nodes of {len(overall)} op types in {len(per_module):,} modules.</p>" + table(
+            ["op type", "nodes", "share", "", "modules"], rows, "ops"
+        )
+        module_rows = [
+            [path or "(root)", sum(c.values()), ", ".join(f"{op}×{n}" for op, n in c.most_common())]
+            for path, c in sorted(per_module.items(), key=lambda kv: -sum(kv[1].values()))
+        ]
+        chunk = {
+            "blocks": [
+                {
+                    "table": {
+                        "columns": ["module", "nodes", "op types"],
+                        "rows": module_rows,
+                        "class": "per-module",
+                    }
+                }
+            ]
+        }
         return ModuleOutput(
-            index_entries=[IndexEntry(html=eager),
-                           IndexEntry(title=f"Op types per module ({len(per_module):,} modules)",
-                                      chunk="ops/per_module")],
+            index_entries=[
+                IndexEntry(html=eager),
+                IndexEntry(
+                    title=f"Op types per module ({len(per_module):,} modules)", chunk="ops/per_module"
+                ),
+            ],
             chunks={"ops/per_module": chunk},
-            summary=f"{total:,} nodes, {len(overall)} op types")
-
-
+            summary=f"{total:,} nodes, {len(overall)} op types",
+        )

@@ -46,14 +46,19 @@ class ResourcesModule:
         peak_rss = max((s.get("rss_bytes") or 0) for s in samples)
         peak_cpu = max((s.get("cpu_percent") or 0) for s in samples)
         span = samples[-1]["time"] - samples[0]["time"]
-        line = (f"{len(samples):,} samples over {fmt_seconds(span)}; peak memory "
-                f"{fmt_bytes(peak_rss)}, peak CPU {peak_cpu:.0f}%.")
+        line = (
+            f"{len(samples):,} samples over {fmt_seconds(span)}; peak memory "
+            f"{fmt_bytes(peak_rss)}, peak CPU {peak_cpu:.0f}%."
+        )
         chunk = {"blocks": [{"html": chart_svg(samples, marks)}]}
         return ModuleOutput(
-            index_entries=[IndexEntry(html=f"<p>{esc(line)}</p>"),
-                           IndexEntry(title="CPU and memory chart", chunk="resources/chart")],
+            index_entries=[
+                IndexEntry(html=f"<p>{esc(line)}</p>"),
+                IndexEntry(title="CPU and memory chart", chunk="resources/chart"),
+            ],
             chunks={"resources/chart": chunk},
-            summary=f"peak {fmt_bytes(peak_rss)}")
+            summary=f"peak {fmt_bytes(peak_rss)}",
+        )
 
 
 def _step_marks(ctx: ModuleContext, samples: list[dict[str, Any]]) -> list[tuple[float, str]]:
@@ -88,41 +93,51 @@ def chart_svg(samples: list[dict[str, Any]], marks: list[tuple[float, str]]) -> 
         return TOP + ph * (1 - frac)
 
     def poly(key: str, top: float, color: str, extra: str = "") -> str:
-        coords = " ".join(f"{x(s['time']):.1f},{y(float(s.get(key) or 0) / top):.1f}"
-                          for s in pts if s.get(key) is not None)
-        return (f'<polyline fill="none" stroke="{color}" stroke-width="1.5" {extra}'
-                f'points="{coords}"/>') if coords else ""
+        coords = " ".join(
+            f"{x(s['time']):.1f},{y(float(s.get(key) or 0) / top):.1f}" for s in pts if s.get(key) is not None
+        )
+        return (
+            (f'<polyline fill="none" stroke="{color}" stroke-width="1.5" {extra}points="{coords}"/>')
+            if coords
+            else ""
+        )
 
-    parts = [f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" '
-             f'aria-label="CPU and memory over time" xmlns="http://www.w3.org/2000/svg">',
-             f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#fafbfc" '
-             'stroke="#dde1e7"/>']
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" '
+        f'aria-label="CPU and memory over time" xmlns="http://www.w3.org/2000/svg">',
+        f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#fafbfc" stroke="#dde1e7"/>',
+    ]
     for i in range(5):
         frac = i / 4
-        parts.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(frac):.1f}" y2="{y(frac):.1f}" '
-                     'stroke="#eef0f3"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(frac) + 4:.1f}" text-anchor="end">'
-                     f"{cpu_max * frac:.0f}%</text>")
-        parts.append(f'<text x="{LEFT + pw + 6}" y="{y(frac) + 4:.1f}">'
-                     f"{esc(fmt_bytes(rss_max * frac))}</text>")
-        parts.append(f'<text x="{x(t0 + span * frac):.1f}" y="{TOP + ph + 16}" '
-                     f'text-anchor="middle">{span * frac:.1f} s</text>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(frac):.1f}" y2="{y(frac):.1f}" stroke="#eef0f3"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(frac) + 4:.1f}" text-anchor="end">{cpu_max * frac:.0f}%</text>'
+        )
+        parts.append(
+            f'<text x="{LEFT + pw + 6}" y="{y(frac) + 4:.1f}">{esc(fmt_bytes(rss_max * frac))}</text>'
+        )
+        parts.append(
+            f'<text x="{x(t0 + span * frac):.1f}" y="{TOP + ph + 16}" '
+            f'text-anchor="middle">{span * frac:.1f} s</text>'
+        )
     parts.extend(_step_marks_svg(marks, t0, span, x, ph))
     parts.append(poly("system_cpu_percent", cpu_max, SYS_COLOR, 'stroke-dasharray="4,3" '))
     parts.append(poly("cpu_percent", cpu_max, CPU_COLOR))
     parts.append(poly("rss_bytes", rss_max, RSS_COLOR))
-    legend = [(CPU_COLOR, "process CPU %"), (SYS_COLOR, "system CPU %"),
-              (RSS_COLOR, "memory (RSS)")]
+    legend = [(CPU_COLOR, "process CPU %"), (SYS_COLOR, "system CPU %"), (RSS_COLOR, "memory (RSS)")]
     for i, (color, label) in enumerate(legend):
         lx = LEFT + i * 130
-        parts.append(f'<rect x="{lx}" y="{H - 18}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{lx + 14}" y="{H - 9}">{label}</text>')
+        parts.append(
+            f'<rect x="{lx}" y="{H - 18}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{lx + 14}" y="{H - 9}">{label}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _step_marks_svg(marks: list[tuple[float, str]], t0: float, span: float, x, ph: float
-                    ) -> list[str]:
+def _step_marks_svg(marks: list[tuple[float, str]], t0: float, span: float, x, ph: float) -> list[str]:
     """A dashed line where each step began, labelled on the first of three rows with room."""
     parts: list[str] = []
     row_end = [float("-inf")] * 3
@@ -131,9 +146,11 @@ def _step_marks_svg(marks: list[tuple[float, str]], t0: float, span: float, x, p
             continue
         xm = x(t)
         label = step_title(step)
-        parts.append(f'<line class="step-mark" x1="{xm:.1f}" x2="{xm:.1f}" y1="{TOP}" '
-                     f'y2="{TOP + ph}" stroke="#9aa5b1" stroke-dasharray="3,3">'
-                     f"<title>{esc(label)}</title></line>")
+        parts.append(
+            f'<line class="step-mark" x1="{xm:.1f}" x2="{xm:.1f}" y1="{TOP}" '
+            f'y2="{TOP + ph}" stroke="#9aa5b1" stroke-dasharray="3,3">'
+            f"<title>{esc(label)}</title></line>"
+        )
         width = CHAR_W * len(label)
         start = min(xm + 3, W - 4 - width)
         row = next((r for r in range(3) if row_end[r] < start), None)

@@ -27,8 +27,15 @@ class SummaryModule:
     def render(self, ctx: ModuleContext) -> ModuleOutput:
         run = read_events(ctx)
         coverage = _coverage(ctx, run)
-        parts = [_overview(ctx, run), _error(run), _warnings(run), _cards(run, coverage),
-                 _steps(run), _coverage_table(coverage), _files(ctx)]
+        parts = [
+            _overview(ctx, run),
+            _error(run),
+            _warnings(run),
+            _cards(run, coverage),
+            _steps(run),
+            _coverage_table(coverage),
+            _files(ctx),
+        ]
         status = run.status
         line = f"{status}" + (f" in {fmt_seconds(run.elapsed_s)}" if run.elapsed_s else "")
         return ModuleOutput(index_entries=[IndexEntry(html="".join(parts))], summary=line)
@@ -38,17 +45,21 @@ def _overview(ctx: ModuleContext, run: RunEvents) -> str:
     source = ctx.manifest.source
     model = run.model()
     params = model.get("total_parameters")
-    rows = [("Model", source.get("model") or model.get("model_name")),
-            ("Status", Raw(str(badge(run.status, run.status)))),
-            ("Run id", source.get("run_id")),
-            ("Command", Raw(f"<code>{esc(source.get('command'))}</code>")
-             if source.get("command") else None),
-            ("Output", source.get("output")),
-            ("Model class", model.get("model_class")),
-            ("Parameters", f"{params:,}" if isinstance(params, int) else None),
-            ("Elapsed", fmt_seconds(run.elapsed_s) if run.elapsed_s else None)]
-    items = "".join(f"<dt>{esc(k)}</dt><dd>{v if isinstance(v, Raw) else esc(v)}</dd>"
-                    for k, v in rows if v not in (None, ""))
+    rows = [
+        ("Model", source.get("model") or model.get("model_name")),
+        ("Status", Raw(str(badge(run.status, run.status)))),
+        ("Run id", source.get("run_id")),
+        ("Command", Raw(f"<code>{esc(source.get('command'))}</code>") if source.get("command") else None),
+        ("Output", source.get("output")),
+        ("Model class", model.get("model_class")),
+        ("Parameters", f"{params:,}" if isinstance(params, int) else None),
+        ("Elapsed", fmt_seconds(run.elapsed_s) if run.elapsed_s else None),
+    ]
+    items = "".join(
+        f"<dt>{esc(k)}</dt><dd>{v if isinstance(v, Raw) else esc(v)}</dd>"
+        for k, v in rows
+        if v not in (None, "")
+    )
     return f'<dl class="kv">{items}</dl>'
 
 
@@ -59,8 +70,10 @@ def _error(run: RunEvents) -> str:
         errors.append(("run", run.error))
     if not errors:
         return ""
-    return "".join(f'<div class="error"><strong>{esc(step)} failed:</strong> '
-                   f"<code>{esc(err)}</code></div>" for step, err in errors)
+    return "".join(
+        f'<div class="error"><strong>{esc(step)} failed:</strong> <code>{esc(err)}</code></div>'
+        for step, err in errors
+    )
 
 
 def _warnings(run: RunEvents) -> str:
@@ -68,8 +81,10 @@ def _warnings(run: RunEvents) -> str:
     if not isinstance(warnings, list) or not warnings:
         return ""
     items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
-    return (f'<div class="notice"><strong>{len(warnings)} warning'
-            f'{"s" * (len(warnings) != 1)}</strong><ul>{items}</ul></div>')
+    return (
+        f'<div class="notice"><strong>{len(warnings)} warning'
+        f"{'s' * (len(warnings) != 1)}</strong><ul>{items}</ul></div>"
+    )
 
 
 def _coverage(ctx: ModuleContext, run: RunEvents) -> dict[str, int]:
@@ -83,9 +98,10 @@ def _coverage(ctx: ModuleContext, run: RunEvents) -> dict[str, int]:
     given = run.get("coverage")
     if not isinstance(given, dict) or given.get("total_nodes") is None:
         return {}
-    return {"total": int(given["total_nodes"]),
-            **{k: int(given[k]) for k in ("direct", "inferred", "root")
-               if isinstance(given.get(k), int | float)}}
+    return {
+        "total": int(given["total_nodes"]),
+        **{k: int(given[k]) for k in ("direct", "inferred", "root") if isinstance(given.get(k), int | float)},
+    }
 
 
 def _cards(run: RunEvents, coverage: dict[str, int]) -> str:
@@ -93,14 +109,18 @@ def _cards(run: RunEvents, coverage: dict[str, int]) -> str:
     cards: list[tuple[Any, str]] = [
         (fmt_seconds(run.elapsed_s) if run.elapsed_s else "–", "elapsed"),
         (f"{coverage.get('total', 0):,}" if coverage else "–", "ONNX nodes"),
-        (pct(coverage.get("direct", 0), coverage.get("total", 0)) if coverage else "–",
-         "tagged directly"),
+        (pct(coverage.get("direct", 0), coverage.get("total", 0)) if coverage else "–", "tagged directly"),
     ]
     if isinstance(modules, int):
         cards.append((f"{modules:,}", "modules"))
-    return '<div class="cards">' + "".join(
-        f'<div class="card"><div class="v">{esc(v)}</div><div class="l">{esc(label)}</div></div>'
-        for v, label in cards) + "</div>"
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="v">{esc(v)}</div><div class="l">{esc(label)}</div></div>'
+            for v, label in cards
+        )
+        + "</div>"
+    )
 
 
 def _steps(run: RunEvents) -> str:
@@ -110,11 +130,15 @@ def _steps(run: RunEvents) -> str:
     rows = []
     for s in run.steps.values():
         width = int(200 * (s.duration_s or 0) / total)
-        rows.append((step_title(s.step), badge(s.status, s.status),
-                     Raw(f'<span class="num nowrap">{esc(fmt_seconds(s.duration_s))}</span>'),
-                     Raw(f'<span class="bar" style="width:{width}px"></span>'),
-                     Raw(f'<span class="detail">{esc(s.error or s.message or _data_line(s.data))}'
-                         "</span>")))
+        rows.append(
+            (
+                step_title(s.step),
+                badge(s.status, s.status),
+                Raw(f'<span class="num nowrap">{esc(fmt_seconds(s.duration_s))}</span>'),
+                Raw(f'<span class="bar" style="width:{width}px"></span>'),
+                Raw(f'<span class="detail">{esc(s.error or s.message or _data_line(s.data))}</span>'),
+            )
+        )
     return "<h3>Steps</h3>" + table(["step", "status", "time", "", "detail"], rows, "steps")
 
 
@@ -132,10 +156,14 @@ def _coverage_table(coverage: dict[str, int]) -> str:
     if not coverage or not coverage.get("total"):
         return ""
     total = coverage["total"]
-    rows = [(label, f"{coverage.get(key, 0):,}", pct(coverage.get(key, 0), total))
-            for key, label in (("direct", "tagged directly by their module"),
-                               ("inferred", "tag inferred from neighbours"),
-                               ("root", "fell back to the root module"))]
+    rows = [
+        (label, f"{coverage.get(key, 0):,}", pct(coverage.get(key, 0), total))
+        for key, label in (
+            ("direct", "tagged directly by their module"),
+            ("inferred", "tag inferred from neighbours"),
+            ("root", "fell back to the root module"),
+        )
+    ]
     return "<h3>Tag coverage</h3>" + table(["nodes", "count", "share"], rows, "coverage")
 
 
