@@ -104,3 +104,25 @@ def test_unnamed_and_duplicate_nodes_get_unique_names() -> None:
     graph = _graph(nodes, x)
     assert ensure_unique_names(graph) == 2
     assert len({n.name for n in graph}) == 3
+
+
+def test_injection_refuses_a_model_with_an_untagged_node() -> None:
+    """The post-condition catches a node the tagging data does not name, before anything is saved."""
+    import pytest
+
+    from modelexport.errors import ModelExportError
+    from modelexport.htp.injection import inject_tags
+
+    x = ir.Value(name="x")
+    a = _node("Relu", [x], "a", ["", "enc", "relu"])
+    b = _node("Relu", [a.outputs[0]], "b", ["", "enc", "relu"])
+    graph = _graph([a, b], x)
+    model = ir.Model(graph, ir_version=10)
+    data = tag_nodes(graph, _hierarchy("enc"))
+    data.nodes = data.nodes[:1]  # as if tagging had skipped node b
+    with pytest.raises(ModelExportError, match="node b has no hierarchy_tag"):
+        inject_tags(model, data)
+    y = ir.Value(name="y")
+    clean_model = ir.Model(_graph([_node("Relu", [y], "c", ["", "enc", "r"])], y), ir_version=10)
+    inject_tags(clean_model, tag_nodes(clean_model.graph, _hierarchy("enc")), mode="clean")
+    assert not any(node.metadata_props for node in clean_model.graph)

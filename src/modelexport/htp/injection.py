@@ -21,6 +21,7 @@ import onnx
 import onnx_ir as ir
 
 from modelexport import __version__
+from modelexport.errors import ModelExportError
 from modelexport.steps import NodeTaggingData
 
 TAG_KEY = "hierarchy_tag"
@@ -86,7 +87,22 @@ def inject_tags(model: ir.Model, tagging: NodeTaggingData, mode: str = "tags") -
     if mode != "clean":
         model.metadata_props["modelexport.version"] = __version__
         model.metadata_props["modelexport.node_metadata"] = f"{TAG_KEY},{PATH_KEY}"
+    _ensure_tagged(model, mode)
     return InjectionResult(tagged, removed, external_data=False)
+
+
+def _ensure_tagged(model: ir.Model, mode: str) -> None:
+    """Post-condition: every node carries both keys (or, with `clean`, no metadata at all).
+
+    Checked on the model in memory before it is saved, so a tagging bug can
+    never produce a file that claims coverage it does not have.
+    """
+    for node in model.graph:
+        props = node.metadata_props
+        if mode == "clean" and props:
+            raise ModelExportError(f"internal check failed: node {node.name} kept metadata in clean mode")
+        if mode != "clean" and (TAG_KEY not in props or PATH_KEY not in props):
+            raise ModelExportError(f"internal check failed: node {node.name} has no {TAG_KEY}")
 
 
 def _weights_bytes(model: ir.Model) -> int:
