@@ -209,3 +209,20 @@ def test_failed_run_still_gets_its_html_report(tmp_path: Path) -> None:
     assert code == 2
     index = (tmp_path / "m.report" / "index.html").read_text()
     assert "failed" in index and "hierarchy" in index.lower()
+
+
+def test_missing_input_specs_file_is_recorded_as_the_input_step_failing(tmp_path: Path) -> None:
+    """A specs path that does not exist exits 2 and the run's metadata names step 2."""
+    out = tmp_path / "m.onnx"
+    code, _, stderr = run(
+        "export",
+        "tests.fixtures.small_models:reuse_net",
+        "--input-specs",
+        str(tmp_path / "nope.json"),
+        "-o",
+        str(out),
+        "-q",
+    )
+    assert code == 2
+    assert "does not exist" in assert_one_line_error(stderr)
+    assert failed_metadata(out)["steps"]["input_generation"]["status"] == "failed"

@@ -178,8 +178,6 @@ def export(
         raise UsageError("--clean and --keep-torch-metadata contradict each other; pick one")
     paths = ExportPaths.for_output(output)
     check_output_path(paths.onnx)
-    if input_specs is not None and not Path(input_specs).exists():
-        raise UsageError(f"input specs file {input_specs} does not exist")
     mode = "clean" if clean else "keep" if keep_torch_metadata else "tags"
     data = ExportData(
         run_id=uuid.uuid4().hex,
