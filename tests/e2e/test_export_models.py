@@ -214,3 +214,17 @@ def test_opset_option_sets_the_models_opset(tmp_path: Path) -> None:
     )
     model = onnx.load(str(result.onnx_path), load_external_data=False)
     assert {o.version for o in model.opset_import if o.domain in ("", "ai.onnx")} == {17}
+
+
+def test_exporting_again_to_the_same_path_starts_a_fresh_run_folder(tmp_path: Path) -> None:
+    """A second export to one path leaves no trace of the first run in <stem>.run/."""
+    out = tmp_path / "m.onnx"
+    store = f"sqlite:///{tmp_path / 'monitor.db'}"
+    modelexport.export("tests.fixtures.small_models:reuse_net", out, trace=True, quiet=True, store=store)
+    second = modelexport.export("tests.fixtures.small_models:reuse_net", out, quiet=True, store=store)
+    run_dir = second.paths.run_dir
+    assert not (run_dir / "torch_trace").exists()
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert {e["run_id"] for e in events} == {second.data.run_id}
+    times = [json.loads(line)["time"] for line in (run_dir / "resources.jsonl").read_text().splitlines()]
+    assert times and all(t >= second.data.started_at - 1 for t in times)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import socket
 import threading
@@ -202,6 +203,9 @@ def export(
         writers = default_writers(
             data, quiet=quiet, console=console, store=store, progress=progress, run_name=run_name
         )
+    # The run folder holds one run: what an earlier export to the same path left there
+    # (its resource samples, torch's log, its trace) would be read as this run's.
+    shutil.rmtree(paths.run_dir, ignore_errors=True)
     result = ExportResult(paths, data)
     try:
         with _sigterm_cancels(), ExportMonitor(data, writers) as monitor:
