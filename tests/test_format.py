@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelexport._format import MISSING, format_bytes, format_seconds
+from modelexport._format import MISSING, format_bytes, format_seconds, iso
 
 
 def test_bytes_use_the_largest_unit_that_keeps_the_number_at_least_one() -> None:
@@ -20,3 +20,10 @@ def test_durations_switch_units_at_a_second_and_two_minutes() -> None:
     assert format_seconds(75) == "75.00 s"
     assert format_seconds(150) == "2 min 30 s"
     assert format_seconds(None) == MISSING
+
+
+def test_iso_times_are_utc_with_milliseconds() -> None:
+    """Epoch seconds print as ISO 8601 UTC with milliseconds; None stays None."""
+    assert iso(1_763_877_600.25) == "2025-11-23T06:00:00.250Z"
+    assert iso(1_763_877_600.9996) == "2025-11-23T06:00:01.000Z"
+    assert iso(None) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 MISSING = "–"
 
 
@@ -26,3 +28,14 @@ def format_seconds(s: float | None) -> str:
     if s < 120:
         return f"{s:.2f} s"
     return f"{int(s // 60)} min {s % 60:.0f} s"
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as an ISO 8601 UTC time with milliseconds, or None."""
+    if ts is None:
+        return None
+    whole = int(ts)
+    millis = round((ts - whole) * 1000)
+    if millis == 1000:
+        whole, millis = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"

@@ -130,6 +130,13 @@ class InputGenData:
     """text, vision, audio, or None for a plain module."""
 
 
+def parent_path(path: str) -> str | None:
+    """`encoder.layer.0` -> `encoder.layer`; the root ('') has no parent."""
+    if path == "":
+        return None
+    return path.rpartition(".")[0]
+
+
 @dataclass
 class ModuleInfo:
     """One module of the model's tree."""

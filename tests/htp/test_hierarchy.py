@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from modelexport.htp.hierarchy import build_hierarchy, module_tags, parent_path
+from modelexport.htp.hierarchy import build_hierarchy, module_tags
+from modelexport.steps import parent_path
 from tests.fixtures.small_models import ReuseNet
 
 

@@ -30,13 +30,6 @@ def test_statistics_before_tagging_have_null_ratios() -> None:
     assert stats["total_modules"] == 42 and stats["executed_modules"] == 41
 
 
-def test_iso_times_are_utc_with_milliseconds() -> None:
-    """Epoch seconds print as ISO 8601 UTC with milliseconds; None stays None."""
-    assert summary.iso(1_763_877_600.25) == "2025-11-23T06:00:00.250Z"
-    assert summary.iso(1_763_877_600.9996) == "2025-11-23T06:00:01.000Z"
-    assert summary.iso(None) is None
-
-
 def test_one_line_summaries_name_what_each_step_made() -> None:
     """Each step's one-line summary carries its key figure."""
     data = sample_export_data()

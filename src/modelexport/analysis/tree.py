@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelexport.analysis.tags import TaggedGraph
+from modelexport.steps import parent_path
 
 
 @dataclass
@@ -70,13 +71,6 @@ class ModuleTree:
 
     def tag_to_path(self) -> dict[str, str]:
         return {m.tag.rstrip("/"): m.path for m in self.modules.values() if m.tag}
-
-
-def parent_path(path: str) -> str | None:
-    """The dotted path of the module that owns `path`; None for the root."""
-    if not path:
-        return None
-    return path.rsplit(".", 1)[0] if "." in path else ""
 
 
 def build_tree(tagged: TaggedGraph) -> ModuleTree:

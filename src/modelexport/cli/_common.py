@@ -7,7 +7,6 @@ traceback is shown only with `-v`.
 
 from __future__ import annotations
 
-import sys
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -68,7 +67,3 @@ def _with_step(exc: BaseException, message: str) -> str:
     if step is None:
         return message
     return f"step {step.number} ({step.title.lower()}) failed: {message}"
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

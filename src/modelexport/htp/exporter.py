@@ -70,28 +70,20 @@ def torch_trace(directory: Path | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _quiet_torch(notes: list[str] | None = None) -> Iterator[None]:
-    """Keep the exporter's prints, log lines and warnings off the user's terminal.
+def _recorded_warnings(notes: list[str]) -> Iterator[None]:
+    """Keep the exporter's warnings off the terminal; its UserWarnings go (once each) to `notes`.
 
-    The console belongs to the ConsoleWriter; the exporter's own UserWarnings
-    are kept (once each) in `notes`, which the run records as warnings.
+    The run records `notes` as warnings. Prints and log lines are handled by
+    `export_onnx`, which sends them to torch's log of the attempt.
     """
-    sink = io.StringIO()
-    torch_logger = logging.getLogger("torch.onnx")
-    previous = torch_logger.level
-    torch_logger.setLevel(logging.ERROR)
-    try:
-        with contextlib.redirect_stdout(sink), warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield
-    finally:
-        torch_logger.setLevel(previous)
-    if notes is not None:
-        for warning in caught:
-            if issubclass(warning.category, UserWarning) and not _is_benign(str(warning.message)):
-                text = f"torch: {str(warning.message).strip().lstrip('# ')}"
-                if text not in notes:
-                    notes.append(text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        if issubclass(warning.category, UserWarning) and not _is_benign(str(warning.message)):
+            text = f"torch: {str(warning.message).strip().lstrip('# ')}"
+            if text not in notes:
+                notes.append(text)
 
 
 #: Exporter warnings that say nothing about the result: naming every input's first axis
@@ -142,7 +134,7 @@ def _export_dynamo(
     module: torch.nn.Module, inputs: ExampleInputs, opset: int, dynamic: bool, notes: list[str]
 ) -> ir.Model:
     shapes = _dynamic_shapes(inputs) if dynamic else None
-    with _quiet_torch(notes):
+    with _recorded_warnings(notes):
         program = torch.onnx.export(
             module,
             inputs.args,
@@ -179,7 +171,7 @@ def _export_torchscript(
     args, names = _positional(module, inputs)
     axes = {s.name: dict(s.dynamic_axes) for s in inputs.specs if s.dynamic_axes} if dynamic else None
     target = workdir / "torchscript.onnx"
-    with _quiet_torch(notes):
+    with _recorded_warnings(notes):
         torch.onnx.export(
             module,
             args,
@@ -244,7 +236,7 @@ def export_onnx(
     """
     log = io.StringIO()
     try:
-        with _captured_torch_log(log), contextlib.redirect_stderr(log):
+        with _captured_torch_log(log), contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             outcome = _export_with_fallback(module, inputs, opset, dynamic, trace_dir, workdir)
     except ExportFailedError as exc:
         if log_path is not None and _keep_log(log, log_path):

@@ -11,21 +11,13 @@ module that never runs is kept and marked, since users still look for it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
-from modelexport.steps import HierarchyData, ModuleInfo
-
-
-def parent_path(path: str) -> str | None:
-    """`encoder.layer.0` -> `encoder.layer`; the root ('') has no parent."""
-    if path == "":
-        return None
-    return path.rpartition(".")[0]
-
+from modelexport.steps import HierarchyData, ModuleInfo, parent_path
 
 #: Pure containers: never called, so they add no segment (`BertLayer.2`, not `ModuleList/BertLayer.2`).
 CONTAINER_TYPES: tuple[type[nn.Module], ...] = (nn.ModuleList, nn.ModuleDict)
@@ -127,7 +119,3 @@ def build_hierarchy(
     for info in modules:
         info.executed = info.path in ran
     return HierarchyData(modules=modules, execution_steps=sum(calls.values()))
-
-
-def index_by_path(hierarchy: HierarchyData) -> Mapping[str, ModuleInfo]:
-    return {m.path: m for m in hierarchy.modules}

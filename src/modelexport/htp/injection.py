@@ -38,7 +38,6 @@ MODES = ("tags", "clean", "keep")
 class InjectionResult:
     nodes_tagged: int
     torch_keys_removed: int
-    external_data: bool
 
 
 def _is_torch_key(key: str) -> bool:
@@ -88,7 +87,7 @@ def inject_tags(model: ir.Model, tagging: NodeTaggingData, mode: str = "tags") -
         model.metadata_props["modelexport.version"] = __version__
         model.metadata_props["modelexport.node_metadata"] = f"{TAG_KEY},{PATH_KEY}"
     _ensure_tagged(model, mode)
-    return InjectionResult(tagged, removed, external_data=False)
+    return InjectionResult(tagged, removed)
 
 
 def _ensure_tagged(model: ir.Model, mode: str) -> None:

@@ -17,7 +17,7 @@ import importlib.metadata
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,6 @@ class LoadedModel:
     location: str | None = None
     example_inputs: dict[str, Any] | tuple[Any, ...] | None = None
     """Inputs the factory supplied, used instead of generated ones."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def registered_models() -> dict[str, importlib.metadata.EntryPoint]:

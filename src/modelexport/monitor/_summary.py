@@ -7,12 +7,11 @@ are computed here so the four outputs can never disagree.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelexport._format import format_bytes
+from modelexport._format import format_bytes, iso
 from modelexport.steps import (
     EXPORT_STEPS,
     ExportData,
@@ -22,17 +21,6 @@ from modelexport.steps import (
     StepStatus,
     to_jsonable,
 )
-
-
-def iso(ts: float | None) -> str | None:
-    """Epoch seconds as an ISO 8601 UTC time with milliseconds, or None."""
-    if ts is None:
-        return None
-    whole = int(ts)
-    millis = round((ts - whole) * 1000)
-    if millis == 1000:
-        whole, millis = whole + 1, 0
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
 
 
 @dataclass

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from modelexport._format import iso
 from modelexport.monitor._summary import (
-    iso,
     model_summary,
     module_counts,
     module_record,

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from modelexport._atomic import atomic_open
+from modelexport._format import iso
 from modelexport.errors import UsageError
 from modelexport.monitor._summary import (
-    iso,
     module_counts,
     module_record,
     record_or_pending,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelexport._format import iso
 from modelexport.runfiles import RunFolder
 
 EXPORT_STEPS = (
@@ -120,10 +120,6 @@ def _model(layers: int, pad_per_layer: int) -> list[_Module]:
     return mods
 
 
-def _iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
-
-
 def _node_count(mods: list[_Module]) -> int:
     return sum(len(m.ops) + len(m.inferred_ops) for m in mods)
 
@@ -201,7 +197,7 @@ def write_synthetic_run(
         events.append(
             {
                 "seq": seq,
-                "time": _iso(t),
+                "time": iso(t),
                 "ts": round(t, 6),
                 "run_id": run_id,
                 "kind": kind,
